@@ -1,0 +1,216 @@
+package dev.flotilla.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.FakeClock;
+import dev.flotilla.server.FlotillaServer;
+import dev.flotilla.server.config.FlotillaConfig;
+import dev.flotilla.store.TestDatabases;
+import io.vertx.core.http.HttpMethod;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The HTTP API against a real server on an ephemeral port and a real database. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiServerTest {
+    private final FakeClock clock = new FakeClock(Instant.parse("2026-11-02T00:00:00Z"));
+    private FlotillaServer server;
+    private TestHttp http;
+    private String admin;
+    private String tenant;
+    private String otherTenant;
+    private String host;
+    private long machineId;
+
+    @BeforeAll
+    void start() {
+        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0), clock, TestDatabases.open());
+        http = new TestHttp(server.url());
+        admin = server.newAdminKey().orElseThrow();
+        tenant = http.post("/api/v1/tenants", admin, "{\"name\":\"alice\",\"credit\":\"25.00\"}").json().get("api_key").asText();
+        otherTenant = http.post("/api/v1/tenants", admin, "{\"name\":\"bob\",\"credit\":5}").json().get("api_key").asText();
+        host = http.post("/api/v1/hosts", admin, "{\"name\":\"rack-1\"}").json().get("host_token").asText();
+        machineId = http.post("/api/v1/machines", host, machine("RTX 3090", 2, "0.25", "0.10", "TW")).json().get("id").asLong();
+        http.post("/api/v1/machines", host, machine("RTX_4090", 4, "0.45", "0.20", "SE"));
+    }
+
+    @AfterAll
+    void stop() {
+        http.close();
+        server.close();
+    }
+
+    static String machine(String gpu, int n, String price, String minBid, String country) {
+        return """
+                {"gpu_name": "%s", "num_gpus": %d, "cpu_cores": 32, "cpu_ram": 128, "disk_space": 2000,
+                 "inet_up": 800, "inet_down": 900, "country": "%s", "region": "r-1", "cuda_vers": 12.4,
+                 "driver_version": "550.54.15", "price_per_gpu_hour": "%s", "min_bid_per_gpu_hour": "%s",
+                 "storage_per_gb_month": 0.10, "bandwidth_per_tb": 3, "end_date": "2027-06-30"}
+                """.formatted(gpu, n, country, price, minBid);
+    }
+
+    private static void assertError(TestHttp.Response r, int status, String code, String... fragments) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        JsonNode e = r.json().get("error");
+        assertThat(e.get("code").asText()).isEqualTo(code);
+        assertThat(e.get("status").asInt()).isEqualTo(status);
+        for (String f : fragments) {
+            assertThat(e.get("message").asText()).contains(f);
+        }
+    }
+
+    @Test
+    void healthAndMetricsAnswer() {
+        assertThat(http.get("/health/live", null).status()).isEqualTo(200);
+        assertThat(http.get("/health/ready", null).json().get("status").asText()).isEqualTo("ready");
+        http.get("/api/v1/offers", tenant);
+        assertThat(http.get("/metrics", null).body()).contains("flotilla_http_requests").contains("flotilla_rentals_total").contains("flotilla_offers");
+    }
+
+    @Test
+    void searchesWithTheMarketplaceQuerySyntax() {
+        JsonNode r = http.get("/api/v1/offers?q=" + enc("gpu_name=RTX_3090 num_gpus=1 reliability>0.5 rented=False"),
+                tenant).json();
+        assertThat(r.get("offers")).hasSize(1);
+        JsonNode o = r.get("offers").get(0);
+        assertThat(o.get("gpu_name").asText()).isEqualTo("RTX 3090");
+        assertThat(o.get("dph").decimalValue()).isEqualByComparingTo("0.25");
+        assertThat(o.get("geolocation").asText()).isEqualTo("TW");
+
+        JsonNode ordered = http.get("/api/v1/offers?q=" + enc("gpu_ram>=24 compute_cap>=800") + "&order="
+                + enc("dph-") + "&limit=3", tenant).json();
+        assertThat(ordered.get("offers")).hasSize(3);
+        assertThat(ordered.get("offers").get(0).get("dph").decimalValue())
+                .isGreaterThanOrEqualTo(ordered.get("offers").get(1).get("dph").decimalValue());
+
+        JsonNode bids = http.get("/api/v1/offers?type=bid&q=" + enc("geolocation in [TW]"), tenant).json();
+        assertThat(bids.get("offers").get(0).get("dph").decimalValue()).isEqualByComparingTo("0.10");
+
+        JsonNode posted = http.post("/api/v1/offers/search", tenant, "{\"q\": \"num_gpus>=4\", \"limit\": 5}").json();
+        assertThat(posted.get("offers")).allSatisfy(x -> assertThat(x.get("num_gpus").asInt()).isGreaterThanOrEqualTo(4));
+    }
+
+    @Test
+    void aMalformedQueryIsA400NamingTheFieldAndSuggestingTheClosest() {
+        assertError(http.get("/api/v1/offers?q=" + enc("gpu_nme=RTX_4090"), tenant), 400, "invalid_query",
+                "gpu_nme", "gpu_name");
+        assertError(http.get("/api/v1/offers?q=" + enc("num_gpus=>2"), tenant), 400, "invalid_query", "=>");
+        assertError(http.get("/api/v1/offers?q=" + enc("num_gpus=abc"), tenant), 400, "invalid_query", "abc");
+        assertError(http.get("/api/v1/offers?order=" + enc("dhp+"), tenant), 400, "invalid_query", "dhp");
+        assertError(http.get("/api/v1/offers?limit=0", tenant), 400, "invalid_query", "limit");
+        assertError(http.get("/api/v1/offers?type=spot", tenant), 400, "invalid_argument", "spot");
+        assertError(http.get("/api/v1/offers?qq=1", tenant), 400, "invalid_argument", "qq");
+    }
+
+    @Test
+    void missingOrWrongCredentialsAre401AndWrongRoleIs403() {
+        TestHttp.Response none = http.get("/api/v1/offers", null);
+        assertError(none, 401, "unauthenticated", "Authorization");
+        assertThat(none.header()).isEqualTo("Bearer");
+        assertError(http.get("/api/v1/offers", "flt_0000000000000000_" + "0".repeat(64)), 401, "unauthenticated");
+        assertError(http.get("/api/v1/offers", "nonsense"), 401, "unauthenticated");
+        assertError(http.post("/api/v1/machines", tenant, machine("L4", 1, "0.3", "0.1", "US")), 403, "forbidden", "host");
+        assertError(http.post("/api/v1/tenants", tenant, "{\"name\":\"mallory\"}"), 403, "forbidden");
+    }
+
+    @Test
+    void badBodiesAre4xxAndWriteNothing() {
+        int before = http.get("/api/v1/machines", host).json().get("machines").size();
+        assertError(http.post("/api/v1/machines", host, "{not json"), 400, "malformed_json");
+        assertError(http.post("/api/v1/machines", host, "[]"), 400, "malformed_json", "object");
+        assertError(http.post("/api/v1/machines", host, machine("RTX 4090", 1, "-1", "0.1", "US")), 400,
+                "invalid_argument", "price_per_gpu_hour");
+        assertError(http.post("/api/v1/machines", host, machine("RTX 4090", 1, "0.3", "0.1", "usa")), 400,
+                "invalid_argument", "country");
+        assertError(http.post("/api/v1/machines", host, machine("RTX 4090", 1, "0.3", "0.1", "US")
+                .replace("\"num_gpus\": 1", "\"num_gpus\": \"one\"")), 400, "invalid_argument", "num_gpus");
+        assertError(http.post("/api/v1/machines", host, machine("RTX 4090", 1, "0.3", "0.1", "US")
+                .replace("{", "{\"colour\": \"red\",")), 400, "invalid_argument", "colour");
+        assertError(http.call(HttpMethod.POST, "/api/v1/machines", host, "gpu=1", "text/plain"), 415,
+                "unsupported_media_type");
+        String huge = "{\"name\": \"" + "x".repeat(1_100_000) + "\"}";
+        assertError(http.post("/api/v1/tenants", admin, huge), 413, "body_too_large");
+        assertThat(http.get("/api/v1/machines", host).json().get("machines")).hasSize(before);
+    }
+
+    @Test
+    void rentingBadlyIsA4xxNamingTheProblem() {
+        long offer = machineId * 100 + 1;
+        assertError(http.post("/api/v1/rentals", tenant, "{\"offer_id\": " + offer + ", \"type\": \"bid\", \"bid\": 0.05}"),
+                409, "bid_too_low", "minimum bid");
+        assertError(http.post("/api/v1/rentals", tenant, "{\"offer_id\": 123456789}"), 404, "not_found", "123456789");
+        assertError(http.post("/api/v1/rentals", tenant, "{\"offer_id\": " + offer + ", \"bid\": 0.2}"), 400,
+                "invalid_argument", "bid");
+        assertError(http.post("/api/v1/rentals", tenant, "{\"offer_id\": \"x\"}"), 400, "invalid_argument", "offer_id");
+        assertError(http.get("/api/v1/rentals/999999", tenant), 404, "not_found");
+        assertError(http.get("/api/v1/rentals/abc", tenant), 400, "invalid_argument", "abc");
+        assertError(http.get("/api/v1/nothing-here", tenant), 404, "not_found");
+    }
+
+    @Test
+    void aRentalIsBilledPerSecondAndInvisibleToOtherTenants() {
+        long offer = http.post("/api/v1/machines", host, machine("L40S", 1, "0.72", "0.30", "DE")).json().get("id").asLong()
+                * 100 + 1;
+        JsonNode rental = http.post("/api/v1/rentals", tenant, "{\"offer_id\": " + offer + "}").json();
+        long id = rental.get("id").asLong();
+        assertThat(rental.get("state").asText()).isEqualTo("running");
+        clock.advance(Duration.ofSeconds(50));
+        server.market().meterAll();
+        JsonNode after = http.get("/api/v1/rentals/" + id, tenant).json();
+        assertThat(after.get("gpu_seconds").asLong()).isEqualTo(50);
+        assertThat(after.get("gpu_charged").decimalValue()).isEqualByComparingTo("0.01"); // $0.72/h * 50 s
+        assertError(http.get("/api/v1/rentals/" + id, otherTenant), 404, "not_found");
+        assertError(http.call(HttpMethod.DELETE, "/api/v1/rentals/" + id, otherTenant, null), 404, "not_found");
+        assertThat(http.get("/api/v1/invoices?period=2026-11", tenant).json().get("lines")).isNotEmpty();
+        assertThat(http.get("/api/v1/earnings?period=2026-11", host).json().get("total").decimalValue()).isPositive();
+        assertThat(http.call(HttpMethod.DELETE, "/api/v1/rentals/" + id, tenant, null).json().get("state").asText())
+                .isEqualTo("ended");
+    }
+
+    @Test
+    void fiftyParallelHttpRentalsOfOneSliceExactlyOneWins() throws Exception {
+        long offer = http.post("/api/v1/machines", host, machine("H200", 1, "3.20", "1.50", "US")).json().get("id").asLong()
+                * 100 + 1;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            keys.add(http.post("/api/v1/tenants", admin, "{\"name\":\"racer-" + i + "\",\"credit\":10}").json()
+                    .get("api_key").asText());
+        }
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(50)) {
+            for (String k : keys) {
+                calls.add(CompletableFuture.supplyAsync(
+                        () -> http.post("/api/v1/rentals", k, "{\"offer_id\": " + offer + "}").status(), pool));
+            }
+            List<Integer> statuses = calls.stream().map(CompletableFuture::join).toList();
+            assertThat(statuses.stream().filter(s -> s == 201)).hasSize(1);
+            assertThat(statuses.stream().filter(s -> s == 409)).hasSize(49);
+        }
+    }
+
+    @Test
+    void onDemandPreemptsABidAndTheTenantSeesTheEvent() {
+        long offer = http.post("/api/v1/machines", host, machine("A10G", 1, "0.50", "0.20", "NL")).json().get("id").asLong()
+                * 100 + 1;
+        long bidRental = http.post("/api/v1/rentals", otherTenant, "{\"offer_id\": " + offer
+                + ", \"type\": \"bid\", \"bid\": \"0.25\"}").json().get("id").asLong();
+        assertThat(http.post("/api/v1/rentals", tenant, "{\"offer_id\": " + offer + "}").status()).isEqualTo(201);
+        assertThat(http.get("/api/v1/rentals/" + bidRental, otherTenant).json().get("state").asText()).isEqualTo("preempted");
+        JsonNode events = http.get("/api/v1/events", otherTenant).json().get("events");
+        assertThat(events.findValuesAsText("kind")).contains("preempted");
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
