@@ -56,7 +56,12 @@ final class AccountCommands {
                 }
                 t.print(out);
             }
-            out.printf("Total: %s   Balance: %s%n", Fmt.money(r.path("total")), Fmt.money(r.path("balance")));
+            if (r.path("account").asText().startsWith("host:")) {
+                out.printf("Earnings: %s   Balance: %s%n", Fmt.money(r.path("total")), Fmt.money(r.path("balance")));
+            } else {
+                out.printf("Charges: %s   Credits: %s   Balance: %s%n", Fmt.money(r.path("total")),
+                        Fmt.money(r.path("credits")), Fmt.money(r.path("balance")));
+            }
         }
     }
 

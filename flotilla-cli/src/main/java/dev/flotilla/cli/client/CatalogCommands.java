@@ -77,7 +77,7 @@ final class CatalogCommands {
                     .right("DLP").right("DLP/$").right("REL").left("GEO").right("CUDA").right("NET up/down").right("FREE");
             for (JsonNode o : r.path("offers")) {
                 t.row(Fmt.text(o.path("id")), Fmt.text(o.path("num_gpus")), Fmt.text(o.path("gpu_name")),
-                        Fmt.num(o.path("gpu_ram"), 1) + " GB", Fmt.money(o.path("dph"), 4), Fmt.money(o.path("dph_total"), 4),
+                        Fmt.num(o.path("gpu_ram"), 1) + " GB", Fmt.moneyFixed(o.path("dph"), 3), Fmt.moneyFixed(o.path("dph_total"), 4),
                         Fmt.num(o.path("dlperf"), 1), Fmt.num(o.path("dlperf_usd"), 1), Fmt.fixed(o.path("reliability"), 3),
                         Fmt.text(o.path("geolocation")) + "/" + Fmt.text(o.path("region")), Fmt.num(o.path("cuda_vers"), 1),
                         Fmt.num(o.path("inet_up"), 0) + "/" + Fmt.num(o.path("inet_down"), 0), Fmt.text(o.path("free_slices")));

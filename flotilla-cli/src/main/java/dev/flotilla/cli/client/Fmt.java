@@ -30,6 +30,15 @@ final class Fmt {
         return dollars(n.decimalValue().setScale(decimals, RoundingMode.HALF_UP));
     }
 
+    /** Dollars with exactly {@code decimals} places, so a price column lines up: {@code $0.190}. */
+    static String moneyFixed(JsonNode n, int decimals) {
+        if (absent(n) || !n.isNumber()) {
+            return absent(n) ? NONE : n.asText();
+        }
+        BigDecimal d = n.decimalValue().setScale(decimals, RoundingMode.HALF_UP);
+        return (d.signum() < 0 ? "-$" : "$") + d.abs().toPlainString();
+    }
+
     /** {@code $1.20}, {@code -$100.00}. */
     private static String dollars(BigDecimal d) {
         return (d.signum() < 0 ? "-$" : "$") + twoOrMore(d.abs());

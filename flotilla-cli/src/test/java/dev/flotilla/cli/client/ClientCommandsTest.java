@@ -128,10 +128,10 @@ class ClientCommandsTest {
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("ID").contains("N", "GPU", "VRAM", "$/h", "$/h total", "DLP", "DLP/$", "REL",
                 "GEO", "CUDA", "NET up/down", "FREE");
-        assertThat(lines.get(1)).contains("RTX 4090", "24 GB", "$0.35", "US/us-east", "12.4", "800/900")
+        assertThat(lines.get(1)).contains("RTX 4090", "24 GB", "$0.350", "US/us-east", "12.4", "800/900")
                 .startsWith(rtx4090Machine * 100 + 1 + "");
         // right-aligned columns end where their header ends
-        assertThat(lines.get(1).indexOf("$0.35") + "$0.35".length()).isEqualTo(lines.get(0).indexOf("$/h ") + "$/h".length());
+        assertThat(lines.get(1).indexOf("$0.350") + "$0.350".length()).isEqualTo(lines.get(0).indexOf("$/h ") + "$/h".length());
         assertThat(lines.get(2)).isEqualTo("1 of 1 matching offers (type on-demand, order dph+,id+)");
     }
 

@@ -51,7 +51,7 @@ public final class DemoMarket {
             new Mix("A100_SXM4_80GB", 6, 0.80, 1.50, new int[] {1, 2, 4, 8}, true),
             new Mix("H100_PCIE", 3, 1.60, 2.40, new int[] {1, 2, 4}, true),
             new Mix("H100_SXM", 5, 1.80, 3.00, new int[] {8}, true),
-            new Mix("H200", 2, 2.50, 4.00, new int[] {8}, true));
+            new Mix("H200_SXM", 2, 2.50, 4.00, new int[] {8}, true));
 
     private DemoMarket() {}
 

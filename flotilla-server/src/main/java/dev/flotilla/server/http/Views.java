@@ -189,6 +189,7 @@ final class Views {
             return x;
         }).toList());
         m.put("total", dollars(s.total()));
+        m.put("credits", dollars(s.credits()));
         m.put("balance", dollars(s.balance()));
         return m;
     }

@@ -647,8 +647,12 @@ public final class MarketService {
     /** One line of an invoice or earnings statement. */
     public record StatementLine(Long rentalId, String kind, Money amount) {}
 
-    /** A tenant's invoice or a host's earnings for a calendar month (UTC). */
-    public record Statement(String account, YearMonth period, List<StatementLine> lines, Money total, Money balance) {}
+    /**
+     * A tenant's invoice or a host's earnings for a calendar month (UTC). {@code total} sums the
+     * charges (for a host: the earnings); {@code credits} the prepaid credit added in the period.
+     */
+    public record Statement(String account, YearMonth period, List<StatementLine> lines, Money total, Money credits,
+            Money balance) {}
 
     public Statement invoice(long tenantId, YearMonth period) {
         return statement(Posting.tenantAccount(tenantId), period, true);
@@ -664,19 +668,25 @@ public final class MarketService {
         return db.inTransaction(c -> {
             Map<String, StatementLine> grouped = new LinkedHashMap<>();
             long total = 0;
+            long credits = 0;
             for (LedgerRepo.Line l : ledger.lines(c, account, from, to)) {
                 long amount = debitsPositive ? -l.amount().micros() : l.amount().micros();
                 String k = l.rentalId() + "/" + l.kind();
                 StatementLine prev = grouped.get(k);
                 grouped.put(k, new StatementLine(l.rentalId(), l.kind(),
                         Money.ofMicros((prev == null ? 0 : prev.amount().micros()) + amount)));
-                total += amount;
+                if (l.kind().equals(Posting.Kind.CREDIT.wireName())) {
+                    credits += l.amount().micros();
+                } else {
+                    total += amount;
+                }
             }
             List<StatementLine> lines = new ArrayList<>(grouped.values());
             lines.sort(Comparator.comparing((StatementLine s) -> s.rentalId() == null ? 0 : s.rentalId())
                     .thenComparing(StatementLine::kind));
             Money balance = ledger.balance(c, account);
-            return new Statement(account, period, List.copyOf(lines), Money.ofMicros(total), balance);
+            return new Statement(account, period, List.copyOf(lines), Money.ofMicros(total), Money.ofMicros(credits),
+                    balance);
         });
     }
 
