@@ -57,6 +57,30 @@ public record Rental(
         }
     }
 
+    public Rental withState(RentalState newState, String reason, OptionalInt gpu) {
+        return new Rental(id, tenantId, machineId, hostId, offerId, type, newState, reason, numGpus, gpu, priority,
+                pricePerHour, prepaid, reservedUntil, diskGb, storagePerGbMonth, bandwidthPerTb, createdAt, endedAt, meter,
+                bandwidthBytes, bandwidthChargedMicros);
+    }
+
+    public Rental withMeter(Meter m) {
+        return new Rental(id, tenantId, machineId, hostId, offerId, type, state, stateReason, numGpus, firstGpu, priority,
+                pricePerHour, prepaid, reservedUntil, diskGb, storagePerGbMonth, bandwidthPerTb, createdAt, endedAt, m,
+                bandwidthBytes, bandwidthChargedMicros);
+    }
+
+    public Rental withEndedAt(Instant at) {
+        return new Rental(id, tenantId, machineId, hostId, offerId, type, state, stateReason, numGpus, firstGpu, priority,
+                pricePerHour, prepaid, reservedUntil, diskGb, storagePerGbMonth, bandwidthPerTb, createdAt, Optional.of(at),
+                meter, bandwidthBytes, bandwidthChargedMicros);
+    }
+
+    public Rental withBandwidth(long totalBytes, long chargedMicros) {
+        return new Rental(id, tenantId, machineId, hostId, offerId, type, state, stateReason, numGpus, firstGpu, priority,
+                pricePerHour, prepaid, reservedUntil, diskGb, storagePerGbMonth, bandwidthPerTb, createdAt, endedAt, meter,
+                totalBytes, chargedMicros);
+    }
+
     public Optional<Hold> hold() {
         return state.holdsGpus() && firstGpu.isPresent()
                 ? Optional.of(new Hold(id, firstGpu.getAsInt(), numGpus, priority))

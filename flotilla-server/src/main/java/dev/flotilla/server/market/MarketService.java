@@ -507,7 +507,7 @@ public final class MarketService {
                         + " resumes when a slice frees", now);
             }
             Rental settled = settle(c, r, now);
-            rentals.update(c, withState(settled, RentalState.RUNNING, "started by tenant", OptionalInt.of(a.firstGpu())));
+            rentals.update(c, settled.withState(RentalState.RUNNING, "started by tenant", OptionalInt.of(a.firstGpu())));
             events.add(c, rentalId, tenantId, now, "started", "rental " + rentalId + " started on GPUs " + a.firstGpu()
                     + ".." + (a.firstGpu() + r.numGpus() - 1));
             return rentals.find(c, rentalId).orElseThrow();
@@ -540,10 +540,7 @@ public final class MarketService {
                 return r; // a resent report: already counted
             }
             chargedMicros.increment(charge.micros());
-            Rental updated = new Rental(r.id(), r.tenantId(), r.machineId(), r.hostId(), r.offerId(), r.type(), r.state(),
-                    r.stateReason(), r.numGpus(), r.firstGpu(), r.priority(), r.pricePerHour(), r.prepaid(),
-                    r.reservedUntil(), r.diskGb(), r.storagePerGbMonth(), r.bandwidthPerTb(), r.createdAt(), r.endedAt(),
-                    r.meter(), total, due);
+            Rental updated = r.withBandwidth(total, due);
             rentals.update(c, updated);
             return updated;
         });
@@ -710,10 +707,7 @@ public final class MarketService {
                     r.tenantId(), r.hostId(), r.id(), now);
         }
         chargedMicros.increment(s.gpuCharge().micros() + s.storageCharge().micros());
-        return new Rental(r.id(), r.tenantId(), r.machineId(), r.hostId(), r.offerId(), r.type(), r.state(), r.stateReason(),
-                r.numGpus(), r.firstGpu(), r.priority(), r.pricePerHour(), r.prepaid(), r.reservedUntil(), r.diskGb(),
-                r.storagePerGbMonth(), r.bandwidthPerTb(), r.createdAt(), r.endedAt(), s.meter(), r.bandwidthBytes(),
-                r.bandwidthChargedMicros());
+        return r.withMeter(s.meter());
     }
 
     private void post(Connection c, Posting p, long tenantId, long hostId, long rentalId, Instant now) throws SQLException {
@@ -723,12 +717,9 @@ public final class MarketService {
     /** Settles, then moves a rental to a state that holds no GPUs, and records the event. */
     private void transition(Connection c, Rental r, RentalState target, String reason, Instant now) throws SQLException {
         Rental settled = settle(c, r, now);
-        Rental next = withState(settled, target, reason, OptionalInt.empty());
+        Rental next = settled.withState(target, reason, OptionalInt.empty());
         if (target == RentalState.ENDED) {
-            next = new Rental(next.id(), next.tenantId(), next.machineId(), next.hostId(), next.offerId(), next.type(),
-                    next.state(), next.stateReason(), next.numGpus(), next.firstGpu(), next.priority(), next.pricePerHour(),
-                    next.prepaid(), next.reservedUntil(), next.diskGb(), next.storagePerGbMonth(), next.bandwidthPerTb(),
-                    next.createdAt(), Optional.of(now), next.meter(), next.bandwidthBytes(), next.bandwidthChargedMicros());
+            next = next.withEndedAt(now);
         }
         rentals.update(c, next);
         events.add(c, r.id(), r.tenantId(), now, target.wireName(), reason);
@@ -740,11 +731,6 @@ public final class MarketService {
         preemptions.increment();
     }
 
-    private static Rental withState(Rental r, RentalState state, String reason, OptionalInt firstGpu) {
-        return new Rental(r.id(), r.tenantId(), r.machineId(), r.hostId(), r.offerId(), r.type(), state, reason, r.numGpus(),
-                firstGpu, r.priority(), r.pricePerHour(), r.prepaid(), r.reservedUntil(), r.diskGb(), r.storagePerGbMonth(),
-                r.bandwidthPerTb(), r.createdAt(), r.endedAt(), r.meter(), r.bandwidthBytes(), r.bandwidthChargedMicros());
-    }
 
     /**
      * After GPUs free up on a machine, preempted rentals resume, highest priority first, into free
@@ -764,7 +750,7 @@ public final class MarketService {
             }
             Rental locked = rentals.lock(c, w.id()).orElseThrow();
             Rental settled = settle(c, locked, now);
-            rentals.update(c, withState(settled, RentalState.RUNNING, "resumed", OptionalInt.of(a.get().firstGpu())));
+            rentals.update(c, settled.withState(RentalState.RUNNING, "resumed", OptionalInt.of(a.get().firstGpu())));
             holds.add(new Hold(w.id(), a.get().firstGpu(), w.numGpus(), w.priority()));
             events.add(c, w.id(), w.tenantId(), now, "resumed", "rental " + w.id() + " resumed on GPUs " + a.get().firstGpu()
                     + ".." + (a.get().firstGpu() + w.numGpus() - 1));
