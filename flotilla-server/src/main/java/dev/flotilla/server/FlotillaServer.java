@@ -55,13 +55,22 @@ public final class FlotillaServer implements AutoCloseable {
         this.vertx = Vertx.vertx();
         this.api = new ApiServer(vertx, market, config, registry, blocking);
         this.port = api.start();
-        this.meterTimer = vertx.setPeriodic(config.meterInterval().toMillis(), id -> blocking.execute(() -> {
-            try {
-                market.meterAll();
-            } catch (RuntimeException e) {
-                LOG.error("metering pass failed; it is retried at the next interval", e);
+        // One pass at a time: a pass slower than the interval is skipped, not stacked.
+        java.util.concurrent.atomic.AtomicBoolean metering = new java.util.concurrent.atomic.AtomicBoolean();
+        this.meterTimer = vertx.setPeriodic(config.meterInterval().toMillis(), id -> {
+            if (!metering.compareAndSet(false, true)) {
+                return;
             }
-        }));
+            blocking.execute(() -> {
+                try {
+                    market.meterAll();
+                } catch (RuntimeException e) {
+                    LOG.error("metering pass failed; it is retried at the next interval", e);
+                } finally {
+                    metering.set(false);
+                }
+            });
+        });
     }
 
     /** Starts on the configured database, creating the data directory for the embedded one. */

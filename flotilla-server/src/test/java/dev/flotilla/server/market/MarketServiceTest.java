@@ -341,4 +341,31 @@ class MarketServiceTest {
         assertThat(market.machinesOf(f.host.id())).isEmpty();
         assertThat(Posting.tenantAccount(1)).isEqualTo("tenant:1");
     }
+
+    @Test
+    void twoReplicasMeteringAtOnceAndARestartNeverChargeTwice() throws Exception {
+        Principal t = f.tenant("alice", 100);
+        Machine m = f.machine("RTX_4090", 1, 0.36, 0.15);
+        market.rent(t.id(), onDemand(Offer.offerId(m.id(), 1)));
+        f.clock.advance(Duration.ofSeconds(1000));
+        MarketService replica = new MarketService(f.db, f.clock, f.config, market.catalog(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<MarketService.MeterReport>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                MarketService s = i % 2 == 0 ? market : replica;
+                runs.add(pool.submit(s::meterAll));
+            }
+            for (Future<MarketService.MeterReport> r : runs) {
+                r.get();
+            }
+        }
+        // a "restarted" service on the same database, metering the same instant again
+        new MarketService(f.db, f.clock, f.config, market.catalog(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .meterAll();
+        long gpu = 360_000L * 1000 / 3600;
+        long storage = 1_000_000L * 1000 / 2_592_000;
+        assertThat(market.balance(t.id())).isEqualTo(Money.ofDollars(100).minus(Money.ofMicros(gpu + storage)));
+        assertThat(ledgerTotal()).isZero();
+    }
 }
