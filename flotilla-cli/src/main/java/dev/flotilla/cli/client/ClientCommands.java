@@ -64,6 +64,7 @@ public final class ClientCommands {
         add(root, new Relist(), env, List.of(MachineCommands.RelistMachine::new));
         add(root, new Schedule(), env, List.of(MachineCommands.ScheduleMaintenance::new));
         add(root, new Add(), env, List.of(AdminCommands.AddCredit::new));
+        root.addSubcommand(new CommandLine(new PlanCommand(env), root.getFactory()));
         // help printed by a subcommand goes to its own writer: give every one the root's
         root.setOut(root.getOut());
         root.setErr(root.getErr());

@@ -448,6 +448,33 @@ class ClientCommandsTest {
         return Map.of(ClientEnvironment.URL, server.url(), ClientEnvironment.API_KEY, key);
     }
 
+    @Test
+    void planRanksConfigurationsOfTheMarketAndRejectsBadInput() throws Exception {
+        Run r = ok(tenant("plan", "--model", "Llama-3.1-8B", "--input-tokens", "1000", "--output-tokens", "250", "--rps", "1",
+                "--ttft-ms", "3000", "--tpot-ms", "80", "--limit", "40"));
+        assertThat(r.out()).startsWith("Plan for Llama-3.1-8B (bf16 weights, 16-bit KV)")
+                .contains("24GB", "$/Mtok", "configurations meet the SLO", "What other precisions buy");
+        Run json = ok(tenant("plan", "--model", "Llama-3.1-8B", "--input-tokens", "1000", "--output-tokens", "250", "--rps",
+                "1", "--ttft-ms", "3000", "--tpot-ms", "80", "--json"));
+        JsonNode first = new ObjectMapper().readTree(json.out()).get("candidates").get(0);
+        // whichever of this market's machines is free when the test runs, the best candidate is priced
+        assertThat(first.get("reason").isNull()).isTrue();
+        assertThat(first.get("cost_per_million_tokens").decimalValue()).isPositive();
+
+        Run unknown = tenant("plan", "--model", "Llama-9-1T", "--input-tokens", "1000", "--output-tokens", "250", "--rps", "1",
+                "--ttft-ms", "3000", "--tpot-ms", "80");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Llama-9-1T");
+        Run zero = tenant("plan", "--model", "Llama-3.1-8B", "--input-tokens", "1000", "--output-tokens", "250", "--rps", "0",
+                "--ttft-ms", "3000", "--tpot-ms", "80");
+        assertThat(zero.exit()).isEqualTo(2);
+        assertThat(zero.err()).contains("rps");
+        Run both = tenant("plan", "--input-tokens", "1", "--output-tokens", "1", "--rps", "1", "--ttft-ms", "1", "--tpot-ms",
+                "1");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--model");
+    }
+
     private Run admin(String... args) {
         return cli(env(adminKey), args);
     }

@@ -53,9 +53,9 @@ import java.util.Set;
  */
 public final class Recommender {
     private static final int[] SIZES = {1, 2, 4, 8};
-    /** Bisection steps for a capacity: 2^-12 of the range for the ranking, 2^-7 for the what-if variants. */
-    private static final int FINE = 12;
-    private static final int COARSE = 7;
+    /** Bisection steps for a capacity: 2^-10 (0.1%) of the range for the ranking, 2^-6 for the what-if variants. */
+    private static final int FINE = 10;
+    private static final int COARSE = 6;
     private static final int MAX_MIX_OPTIONS = 8;
 
     private final EngineModel engine;
@@ -223,7 +223,7 @@ public final class Recommender {
     /**
      * The best candidate under other precisions: what a compressed KV cache (8 and 3.5 bits per
      * channel) or lower weight precision (fp8, int4) would buy. Capacities here are bisected
-     * coarsely (2^-7 of the range): a what-if, not a ranking.
+     * coarsely (2^-6 of the range): a what-if, not a ranking.
      */
     private List<Plan.Variant> variants(PlanRequest req, Map<String, MarketCapacity> offers) {
         List<Map.Entry<WeightPrecision, KvPrecision>> combos = List.of(

@@ -14,7 +14,9 @@ import dev.flotilla.market.query.SearchContext;
 import dev.flotilla.market.query.SortOrder;
 import dev.flotilla.server.config.FlotillaConfig;
 import dev.flotilla.server.market.MachineSpec;
+import dev.flotilla.planner.recommend.Recommender;
 import dev.flotilla.server.market.MarketService;
+import dev.flotilla.server.plan.PlanService;
 import dev.flotilla.store.Principal;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -62,6 +64,7 @@ public final class ApiServer {
     private final FlotillaConfig config;
     private final PrometheusMeterRegistry registry;
     private final ExecutorService blocking;
+    private final PlanService plans;
     private final ObjectMapper json = new ObjectMapper();
     private HttpServer server;
 
@@ -78,6 +81,7 @@ public final class ApiServer {
         this.config = config;
         this.registry = registry;
         this.blocking = blocking;
+        this.plans = new PlanService(market.offers(), Recommender.standard());
     }
 
     public int start() {
@@ -126,6 +130,12 @@ public final class ApiServer {
         route(r, HttpMethod.GET, "/api/v1/offers", Set.of(), (p, ctx) -> search(ctx.queryParams(), Optional.empty()));
         route(r, HttpMethod.POST, "/api/v1/offers/search", Set.of(), (p, ctx) -> search(MultiMap.caseInsensitiveMultiMap(),
                 Optional.of(body(ctx))));
+
+        // planner: any authenticated caller
+        route(r, HttpMethod.POST, "/api/v1/plan", Set.of(), (p, ctx) -> {
+            PlanJson.Parsed in = PlanJson.parse(json, body(ctx));
+            return PlanJson.render(in, plans.plan(in.request(), in.capacity()));
+        });
 
         // tenants
         Set<Principal.Kind> tenant = Set.of(Principal.Kind.TENANT);

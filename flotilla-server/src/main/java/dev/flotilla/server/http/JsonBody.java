@@ -159,6 +159,52 @@ public final class JsonBody {
         return optInstant(field).orElseThrow(() -> missing(field, "a date like 2027-01-31"));
     }
 
+    /** A JSON object field, as plain Java maps, lists, numbers, strings and booleans. */
+    public Optional<java.util.Map<String, Object>> optObject(ObjectMapper mapper, String field) {
+        return node(field).map(n -> {
+            if (!n.isObject()) {
+                throw type(field, n, "a JSON object");
+            }
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> m = mapper.convertValue(n, java.util.Map.class);
+            return m;
+        });
+    }
+
+    /** A JSON array of strings. */
+    public java.util.List<String> stringList(String field) {
+        return node(field).map(n -> {
+            if (!n.isArray()) {
+                throw type(field, n, "a list of strings");
+            }
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (JsonNode e : n) {
+                if (!e.isTextual()) {
+                    throw type(field, n, "a list of strings");
+                }
+                out.add(e.asText());
+            }
+            return java.util.List.copyOf(out);
+        }).orElse(java.util.List.of());
+    }
+
+    /** A JSON array of objects, each read as its own body (its unknown fields rejected too). */
+    public java.util.List<JsonBody> objectList(String field) {
+        return node(field).map(n -> {
+            if (!n.isArray()) {
+                throw type(field, n, "a list of objects");
+            }
+            java.util.List<JsonBody> out = new java.util.ArrayList<>();
+            for (JsonNode e : n) {
+                if (!e.isObject()) {
+                    throw type(field, n, "a list of objects");
+                }
+                out.add(new JsonBody(e));
+            }
+            return java.util.List.copyOf(out);
+        }).orElse(java.util.List.of());
+    }
+
     /** Fails when the body has fields that were never read. */
     public void finish() {
         Set<String> unknown = new TreeSet<>();
