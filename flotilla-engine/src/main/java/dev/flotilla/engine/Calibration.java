@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.flotilla.core.Csv;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import dev.flotilla.core.Csv;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

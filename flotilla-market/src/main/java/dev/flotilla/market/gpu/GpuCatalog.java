@@ -2,6 +2,7 @@ package dev.flotilla.market.gpu;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.flotilla.core.Csv;
 import dev.flotilla.core.ErrorCode;
 import dev.flotilla.core.FlotillaException;
 import java.io.BufferedReader;
@@ -143,31 +144,7 @@ public final class GpuCatalog {
     }
 
     static List<String> splitCsv(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cur.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cur.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        out.add(cur.toString());
-        return out;
+        return Csv.split(line);
     }
 
 }

@@ -1,13 +1,17 @@
-package dev.flotilla.engine;
+package dev.flotilla.core;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** The CSV dialect of the shared data: comma separated, double quotes around fields with commas. */
-final class Csv {
+/**
+ * Splits one line of the CSV dialect the project's data files use (the GPU and model catalogs, the
+ * shared data sets): comma separated, double quotes around fields that hold commas, {@code ""} for
+ * a quote inside them. No line breaks inside fields: none of the files has them.
+ */
+public final class Csv {
     private Csv() {}
 
-    static List<String> split(String line) {
+    public static List<String> split(String line) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;
