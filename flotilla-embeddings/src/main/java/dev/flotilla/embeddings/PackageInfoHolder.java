@@ -1,6 +1,0 @@
-package dev.flotilla.embeddings;
-
-/** Placeholder so the module compiles before its first class lands. */
-final class PackageInfoHolder {
-    private PackageInfoHolder() {}
-}
