@@ -65,6 +65,8 @@ public final class ClientCommands {
         add(root, new Schedule(), env, List.of(MachineCommands.ScheduleMaintenance::new));
         add(root, new Add(), env, List.of(AdminCommands.AddCredit::new));
         root.addSubcommand(new CommandLine(new PlanCommand(env), root.getFactory()));
+        add(root, new EndpointVerb(), env, List.of(EndpointCommands.Create::new, EndpointCommands.Show::new,
+                EndpointCommands.ListEndpoints::new, EndpointCommands.Delete::new));
         // help printed by a subcommand goes to its own writer: give every one the root's
         root.setOut(root.getOut());
         root.setErr(root.getErr());
@@ -169,4 +171,8 @@ public final class ClientCommands {
 
     @Command(name = "add", synopsisSubcommandLabel = "credit", description = "Admin: add credit to a tenant.")
     static final class Add extends Verb {}
+
+    @Command(name = "endpoint", synopsisSubcommandLabel = "(create | show | list | delete)",
+            description = "Serverless endpoints: create, show, list, delete.")
+    static final class EndpointVerb extends Verb {}
 }

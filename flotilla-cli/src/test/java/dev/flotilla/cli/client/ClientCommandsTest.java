@@ -475,6 +475,22 @@ class ClientCommandsTest {
         assertThat(both.err()).contains("--model");
     }
 
+    @Test
+    void endpointsAreCreatedListedShownAndDeleted() {
+        Run created = ok(tenant("endpoint", "create", "chat-cli", "--backend", "emulator", "--model", "Llama-3.1-8B",
+                "--requirement", "gpu_ram>=24", "--max-workers", "2"));
+        assertThat(created.out()).startsWith("Created endpoint chat-cli (emulator backend serving Llama-3.1-8B; 0-2 workers;"
+                + " routing least-load)");
+        assertThat(ok(tenant("endpoint", "list")).out()).contains("chat-cli", "emulator", "gpu_ram>=24");
+        assertThat(ok(tenant("endpoint", "show", "chat-cli")).out()).contains("requirement", "least-load");
+        Run impossible = tenant("endpoint", "create", "huge", "--backend", "emulator", "--model", "Llama-3.1-8B",
+                "--requirement", "gpu_ram>=500");
+        assertThat(impossible.exit()).isEqualTo(2);
+        assertThat(impossible.err()).contains("no offer in the market meets");
+        assertThat(ok(tenant("endpoint", "delete", "chat-cli")).out()).contains("Deleted endpoint chat-cli");
+        assertThat(tenant("endpoint", "show", "chat-cli").exit()).isEqualTo(4);
+    }
+
     private Run admin(String... args) {
         return cli(env(adminKey), args);
     }

@@ -15,6 +15,7 @@ import dev.flotilla.market.query.SortOrder;
 import dev.flotilla.server.config.FlotillaConfig;
 import dev.flotilla.server.market.MachineSpec;
 import dev.flotilla.planner.recommend.Recommender;
+import dev.flotilla.server.endpoint.EndpointService;
 import dev.flotilla.server.market.MarketService;
 import dev.flotilla.server.plan.PlanService;
 import dev.flotilla.store.Principal;
@@ -65,6 +66,7 @@ public final class ApiServer {
     private final PrometheusMeterRegistry registry;
     private final ExecutorService blocking;
     private final PlanService plans;
+    private final EndpointService endpoints;
     private final ObjectMapper json = new ObjectMapper();
     private HttpServer server;
 
@@ -82,6 +84,7 @@ public final class ApiServer {
         this.registry = registry;
         this.blocking = blocking;
         this.plans = new PlanService(market.offers(), Recommender.standard());
+        this.endpoints = new EndpointService(market.database(), market.clock(), market.offers());
     }
 
     public int start() {
@@ -161,6 +164,26 @@ public final class ApiServer {
                 (p, ctx) -> Map.of("tenant_id", p.id(), "balance", Views.dollars(market.balance(p.id()))));
         route(r, HttpMethod.GET, "/api/v1/invoices", tenant,
                 (p, ctx) -> Views.statement(market.invoice(p.id(), period(ctx.queryParams()))));
+
+        // serverless endpoints (tenants)
+        route(r, HttpMethod.POST, "/api/v1/endpoints", tenant, (p, ctx) -> {
+            JsonBody b = body(ctx);
+            EndpointService.Spec spec = new EndpointService.Spec(b.string("name"), b.string("backend"), b.string("model"),
+                    b.optString("requirement").orElse(""), b.optString("capacity").orElse("interruptible"),
+                    b.intValue("min_workers", 0), b.intValue("max_workers", 1), b.intValue("cold_workers", 0),
+                    b.optLong("max_queue_ms").orElse(30_000L), b.optLong("inactivity_timeout_s").orElse(300L),
+                    b.optString("routing").orElse(null));
+            b.finish();
+            return new Reply(201, Views.endpoint(endpoints.create(p.id(), spec)));
+        });
+        route(r, HttpMethod.GET, "/api/v1/endpoints", tenant,
+                (p, ctx) -> Map.of("endpoints", endpoints.list(p.id()).stream().map(Views::endpoint).toList()));
+        route(r, HttpMethod.GET, "/api/v1/endpoints/:name", tenant,
+                (p, ctx) -> Views.endpoint(endpoints.get(p.id(), ctx.pathParam("name"))));
+        route(r, HttpMethod.DELETE, "/api/v1/endpoints/:name", tenant, (p, ctx) -> {
+            endpoints.delete(p.id(), ctx.pathParam("name"));
+            return Map.of("deleted", ctx.pathParam("name"));
+        });
 
         // hosts
         Set<Principal.Kind> host = Set.of(Principal.Kind.HOST);

@@ -194,6 +194,25 @@ final class Views {
         return m;
     }
 
+    static Map<String, Object> endpoint(dev.flotilla.store.EndpointRepo.Row e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id());
+        m.put("name", e.name());
+        m.put("backend", e.backend());
+        m.put("model", e.model());
+        m.put("requirement", e.requirement());
+        m.put("capacity", e.capacity());
+        m.put("min_workers", e.minWorkers());
+        m.put("max_workers", e.maxWorkers());
+        m.put("cold_workers", e.coldWorkers());
+        m.put("desired_workers", e.desiredWorkers());
+        m.put("max_queue_ms", e.maxQueueMs());
+        m.put("inactivity_timeout_s", e.inactivityTimeoutS());
+        m.put("routing", e.routing());
+        m.put("created_at", e.createdAt().toString());
+        return m;
+    }
+
     static Map<String, Object> gpu(GpuSpec g) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", g.id());

@@ -261,6 +261,49 @@ class ApiServerTest {
         assertThat(p.get("advice").asText()).contains("no configuration meets the SLO");
     }
 
+    static String endpoint(String name, String extra) {
+        return """
+                {"name": "%s", "backend": "emulator", "model": "Llama-3.1-8B", "requirement": "gpu_ram>=24",
+                 "min_workers": 0, "max_workers": 2 %s}
+                """.formatted(name, extra);
+    }
+
+    @Test
+    void aTenantCreatesShowsListsAndDeletesItsEndpointsAndOthersGet404() {
+        JsonNode e = http.post("/api/v1/endpoints", tenant, endpoint("chat-8b", ", \"routing\": \"prefix-affinity\"")).json();
+        assertThat(e.get("name").asText()).isEqualTo("chat-8b");
+        assertThat(e.get("routing").asText()).isEqualTo("prefix-affinity");
+        assertThat(e.get("capacity").asText()).isEqualTo("interruptible");
+        assertThat(e.get("requirement").asText()).contains("gpu_ram>=24");
+        assertThat(http.get("/api/v1/endpoints/chat-8b", tenant).json().get("model").asText()).isEqualTo("Llama-3.1-8B");
+        assertThat(http.get("/api/v1/endpoints", tenant).json().get("endpoints").findValuesAsText("name")).contains("chat-8b");
+        assertError(http.get("/api/v1/endpoints/chat-8b", otherTenant), 404, "not_found");
+        assertError(http.call(HttpMethod.DELETE, "/api/v1/endpoints/chat-8b", otherTenant, null), 404, "not_found");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("chat-8b", "")), 409, "conflict", "exists");
+        assertThat(http.call(HttpMethod.DELETE, "/api/v1/endpoints/chat-8b", tenant, null).status()).isEqualTo(200);
+        assertError(http.get("/api/v1/endpoints/chat-8b", tenant), 404, "not_found");
+    }
+
+    @Test
+    void badEndpointSpecsAre400sNamingTheFieldAndCreateNothing() {
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("big", "").replace("gpu_ram>=24", "gpu_ram>=500")), 400,
+                "invalid_argument", "no offer in the market meets");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("typo", "").replace("gpu_ram>=24", "gpu_rma>=24")), 400,
+                "invalid_query", "gpu_ram");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("bk", "").replace("\"emulator\"", "\"docker\"")), 400,
+                "invalid_argument", "backend");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("mdl", "").replace("Llama-3.1-8B", "Llama-9")), 400,
+                "invalid_argument", "Llama-9");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("mm", ", \"min_workers\": 3")
+                .replace("\"min_workers\": 0,", "")), 400, "invalid_argument", "min_workers");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("rt", ", \"routing\": \"random\"")), 400,
+                "invalid_argument", "routing");
+        assertError(http.post("/api/v1/endpoints", tenant, endpoint("a/b", "")), 400, "invalid_argument", "name");
+        assertError(http.post("/api/v1/endpoints", host, endpoint("hosted", "")), 403, "forbidden");
+        assertThat(http.get("/api/v1/endpoints", tenant).json().get("endpoints").findValuesAsText("name"))
+                .doesNotContain("big", "typo", "bk", "mdl", "mm", "rt");
+    }
+
     private static String enc(String s) {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }

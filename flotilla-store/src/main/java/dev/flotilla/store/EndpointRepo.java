@@ -1,0 +1,62 @@
+package dev.flotilla.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Serverless endpoints as tenants declare them (the desired state the reconciler will act on). */
+public final class EndpointRepo {
+    /** One endpoint row. */
+    public record Row(long id, long tenantId, String name, String backend, String model, String requirement,
+            String capacity, int minWorkers, int maxWorkers, int coldWorkers, int desiredWorkers, long maxQueueMs,
+            long inactivityTimeoutS, String routing, Instant createdAt) {
+        public Row {
+            requireNonNull(name, "name is null");
+            requireNonNull(backend, "backend is null");
+            requireNonNull(model, "model is null");
+            requireNonNull(requirement, "requirement is null");
+            requireNonNull(capacity, "capacity is null");
+            requireNonNull(routing, "routing is null");
+            requireNonNull(createdAt, "createdAt is null");
+        }
+    }
+
+    private static final String COLS = "id, tenant_id, name, backend, model, requirement, capacity, min_workers,"
+            + " max_workers, cold_workers, desired_workers, max_queue_ms, inactivity_timeout_s, routing, created_at";
+
+    public long insert(Connection c, Row r) throws SQLException {
+        return Sql.insert(c, "INSERT INTO endpoints (tenant_id, name, backend, model, requirement, capacity, min_workers,"
+                        + " max_workers, cold_workers, desired_workers, max_queue_ms, inactivity_timeout_s, routing, created_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                r.tenantId(), r.name(), r.backend(), r.model(), r.requirement(), r.capacity(), r.minWorkers(),
+                r.maxWorkers(), r.coldWorkers(), r.desiredWorkers(), r.maxQueueMs(), r.inactivityTimeoutS(), r.routing(),
+                r.createdAt().toEpochMilli());
+    }
+
+    public Optional<Row> find(Connection c, long tenantId, String name) throws SQLException {
+        return Sql.one(c, "SELECT " + COLS + " FROM endpoints WHERE tenant_id = ? AND name = ?", EndpointRepo::map,
+                tenantId, name);
+    }
+
+    public List<Row> list(Connection c, long tenantId) throws SQLException {
+        return Sql.list(c, "SELECT " + COLS + " FROM endpoints WHERE tenant_id = ? ORDER BY name", EndpointRepo::map,
+                tenantId);
+    }
+
+    public boolean delete(Connection c, long tenantId, String name) throws SQLException {
+        return Sql.update(c, "DELETE FROM endpoints WHERE tenant_id = ? AND name = ?", tenantId, name) == 1;
+    }
+
+    static Row map(ResultSet rs) throws SQLException {
+        return new Row(rs.getLong("id"), rs.getLong("tenant_id"), rs.getString("name"), rs.getString("backend"),
+                rs.getString("model"), rs.getString("requirement"), rs.getString("capacity"), rs.getInt("min_workers"),
+                rs.getInt("max_workers"), rs.getInt("cold_workers"), rs.getInt("desired_workers"),
+                rs.getLong("max_queue_ms"), rs.getLong("inactivity_timeout_s"), rs.getString("routing"),
+                Instant.ofEpochMilli(rs.getLong("created_at")));
+    }
+}
