@@ -11,6 +11,7 @@ import dev.flotilla.agent.host.HostResources;
 import dev.flotilla.agent.host.Listing;
 import dev.flotilla.agent.host.MachineRegistration;
 import dev.flotilla.cli.client.CliException;
+import dev.flotilla.core.Durations;
 import dev.flotilla.market.gpu.GpuCatalog;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -18,13 +19,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -159,28 +156,10 @@ public final class AgentCommand implements Callable<Integer> {
         done.await();
     }
 
-    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-
     /** {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h} or ISO-8601; positive. */
     static Duration parseDuration(String text) {
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        Duration d;
-        Matcher m = SHORT_DURATION.matcher(t);
-        try {
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            } else {
-                d = Duration.parse(text.strip().toUpperCase(Locale.ROOT));
-            }
-        } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
-            throw usage("--heartbeat-interval must be a duration such as 30s, 500ms, 2m or PT30S, got '" + text + "'");
-        }
+        Duration d = Durations.parse(text).orElseThrow(() -> usage("--heartbeat-interval must be a duration such as 30s,"
+                + " 500ms, 2m or PT30S, got '" + text + "'"));
         if (d.isZero() || d.isNegative()) {
             throw usage("--heartbeat-interval must be positive, got '" + text + "'");
         }

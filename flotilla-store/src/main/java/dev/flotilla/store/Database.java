@@ -8,7 +8,6 @@ import dev.flotilla.core.ErrorCode;
 import dev.flotilla.core.FlotillaException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -50,14 +49,6 @@ public class Database implements AutoCloseable {
         flyway.load().migrate();
     }
 
-    public boolean isPostgres() {
-        return url.startsWith("jdbc:postgresql:");
-    }
-
-    public DataSource dataSource() {
-        return pool;
-    }
-
     public <T> T inTransaction(TxWork<T> work) {
         SQLException last = null;
         for (int attempt = 0; attempt < 8; attempt++) {
@@ -88,11 +79,6 @@ public class Database implements AutoCloseable {
         }
         throw new FlotillaException(ErrorCode.UNAVAILABLE, null,
                 "database too contended, try again: " + (last == null ? "" : last.getMessage()), last);
-    }
-
-    /** Unique-constraint violation: SQLSTATE 23505 on both databases. */
-    public static boolean isUniqueViolation(SQLException e) {
-        return "23505".equals(e.getSQLState());
     }
 
     static boolean isRetryable(SQLException e) {

@@ -80,16 +80,9 @@ public final class Sql {
                 ps.setBoolean(i + 1, b);
             } else if (a instanceof String s) {
                 ps.setString(i + 1, s);
-            } else if (a instanceof NullOf n) {
-                ps.setNull(i + 1, n.sqlType());
             } else {
                 throw new IllegalArgumentException("cannot bind " + a.getClass());
             }
         }
-    }
-
-    /** A typed SQL NULL, for columns where BIGINT is the wrong type to announce. */
-    public record NullOf(int sqlType) {
-        public static final NullOf VARCHAR = new NullOf(Types.VARCHAR);
     }
 }

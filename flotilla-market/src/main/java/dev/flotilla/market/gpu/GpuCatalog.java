@@ -111,13 +111,13 @@ public final class GpuCatalog {
         List<GpuSpec> specs = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new java.io.StringReader(csv))) {
             String header = r.readLine();
-            List<String> cols = splitCsv(header);
+            List<String> cols = Csv.split(header);
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.isBlank()) {
                     continue;
                 }
-                List<String> v = splitCsv(line);
+                List<String> v = Csv.split(line);
                 Map<String, String> row = new LinkedHashMap<>();
                 for (int i = 0; i < cols.size(); i++) {
                     row.put(cols.get(i), i < v.size() ? v.get(i) : "");
@@ -142,9 +142,4 @@ public final class GpuCatalog {
         }
         return new GpuCatalog(specs);
     }
-
-    static List<String> splitCsv(String line) {
-        return Csv.split(line);
-    }
-
 }

@@ -55,11 +55,4 @@ public record Machine(
         requireNonNull(endsAt, "endsAt is null");
         requireNonNull(reliability, "reliability is null");
     }
-
-    public Machine withListed(boolean l) {
-        return new Machine(id, hostId, gpuModelId, numGpus, cpuCores, cpuRamGb, cpuArch, diskGb, diskBwMbs,
-                inetUpMbps, inetDownMbps, directPortCount, staticIp, country, region, cudaVersion, driverVersion,
-                pricePerGpuHour, minBidPerGpuHour, storagePerGbMonth, bandwidthPerTb, reservedDiscountBps, minGpus,
-                endsAt, verified, datacenter, l, reliability);
-    }
 }

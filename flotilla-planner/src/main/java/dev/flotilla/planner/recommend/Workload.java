@@ -28,8 +28,4 @@ public record Workload(double meanInputTokens, double meanOutputTokens, double r
     public double tokensPerSecond() {
         return requestsPerSecond * (meanInputTokens + meanOutputTokens);
     }
-
-    public Workload withRate(double rps) {
-        return new Workload(meanInputTokens, meanOutputTokens, rps, burstinessCv);
-    }
 }

@@ -5,15 +5,14 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.flotilla.core.Durations;
 import dev.flotilla.core.FlotillaException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -197,32 +196,14 @@ public record FlotillaConfig(
 
     static Duration duration(Map<String, String> v, String key) {
         String s = v.get(key).trim();
-        try {
-            if (s.matches("\\d+(ms|s|m|h)")) {
-                long n = Long.parseLong(s.replaceAll("\\D", ""));
-                return switch (s.replaceAll("\\d", "")) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            }
-            Duration d = Duration.parse(s);
-            if (d.isNegative() || d.isZero()) {
-                throw bad(key, s, "a positive duration such as PT10S or 10s");
-            }
-            return d;
-        } catch (DateTimeParseException e) {
-            throw bad(key, s, "a duration such as PT10S, 10s, 5m or 1h");
+        Duration d = Durations.parse(s).orElseThrow(() -> bad(key, s, "a duration such as PT10S, 10s, 5m or 1h"));
+        if (d.isNegative() || d.isZero()) {
+            throw bad(key, s, "a positive duration such as PT10S or 10s");
         }
+        return d;
     }
 
     private static FlotillaException bad(String key, String value, String accepted) {
         return FlotillaException.invalid(key, "config " + key + "='" + value + "' is invalid: expected " + accepted);
-    }
-
-    /** The keys in documentation order. */
-    public static List<String> keys() {
-        return List.copyOf(DEFAULTS.keySet());
     }
 }

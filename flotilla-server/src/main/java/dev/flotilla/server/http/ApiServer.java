@@ -6,6 +6,7 @@ import dev.flotilla.core.ErrorCode;
 import dev.flotilla.core.FlotillaException;
 import dev.flotilla.core.Money;
 import dev.flotilla.market.machine.Machine;
+import dev.flotilla.market.machine.MaintenanceWindow;
 import dev.flotilla.market.offer.Offer;
 import dev.flotilla.market.offer.RentalType;
 import dev.flotilla.market.query.OfferQuery;
@@ -188,8 +189,12 @@ public final class ApiServer {
         // hosts
         Set<Principal.Kind> host = Set.of(Principal.Kind.HOST);
         route(r, HttpMethod.POST, "/api/v1/machines", host, this::listMachine);
-        route(r, HttpMethod.GET, "/api/v1/machines", host, (p, ctx) -> Map.of("machines",
-                market.machinesOf(p.id()).stream().map(m -> machineView(p, m)).toList()));
+        route(r, HttpMethod.GET, "/api/v1/machines", host, (p, ctx) -> {
+            Map<Long, List<MaintenanceWindow>> windows = market.maintenanceOfHost(p.id());
+            Instant now = market.clock().instant();
+            return Map.of("machines", market.machinesOf(p.id()).stream().map(m -> Views.machine(m, now,
+                    config.heartbeatTimeout(), windows.getOrDefault(m.id(), List.of()))).toList());
+        });
         route(r, HttpMethod.GET, "/api/v1/machines/:id", host, (p, ctx) -> machineView(p, market.machineOf(p.id(), id(ctx))));
         route(r, HttpMethod.DELETE, "/api/v1/machines/:id", host,
                 (p, ctx) -> machineView(p, market.setListed(p.id(), id(ctx), false)));

@@ -124,10 +124,10 @@ final class PlanJson {
         x.put("tensor_parallel", c.tensorParallel());
         x.put("fits", c.fits());
         x.put("kv_tokens", c.kvTokens());
-        x.put("ttft_ms", finite(c.ttftMs(), 1));
-        x.put("tpot_ms", finite(c.tpotMs(), 2));
-        x.put("throughput_tokens_per_s", finite(c.throughputTokensPerS(), 1));
-        x.put("max_rps_per_rental", finite(c.maxRpsPerRental(), 3));
+        x.put("ttft_ms", Views.finiteOrNull(c.ttftMs(), 1));
+        x.put("tpot_ms", Views.finiteOrNull(c.tpotMs(), 2));
+        x.put("throughput_tokens_per_s", Views.finiteOrNull(c.throughputTokensPerS(), 1));
+        x.put("max_rps_per_rental", Views.finiteOrNull(c.maxRpsPerRental(), 3));
         x.put("rentals", c.rentals());
         x.put("offers_available", c.offersAvailable());
         x.put("price_per_hour", c.pricePerHour().map(Views::dollars).orElse(null));
@@ -135,10 +135,6 @@ final class PlanJson {
         x.put("cost_per_million_tokens", c.costPerMillionTokens().map(Views::dollars).orElse(null));
         x.put("reason", c.reason().orElse(null));
         return x;
-    }
-
-    private static Object finite(double v, int digits) {
-        return Double.isFinite(v) ? Views.round(v, digits) : null;
     }
 
     private static Map<String, Object> mix(Plan.MixPlan mix) {

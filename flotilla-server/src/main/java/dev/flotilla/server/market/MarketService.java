@@ -271,6 +271,23 @@ public final class MarketService {
         });
     }
 
+    /** Maintenance windows of all of a host's machines, by machine id, in one transaction. */
+    public Map<Long, List<MaintenanceWindow>> maintenanceOfHost(long hostId) {
+        return db.inTransaction(c -> {
+            java.util.Set<Long> ids = new java.util.HashSet<>();
+            for (Machine m : machines.listByHost(c, hostId)) {
+                ids.add(m.id());
+            }
+            Map<Long, List<MaintenanceWindow>> out = new java.util.HashMap<>();
+            for (MaintenanceWindow w : machines.maintenance(c)) {
+                if (ids.contains(w.machineId())) {
+                    out.computeIfAbsent(w.machineId(), k -> new ArrayList<>()).add(w);
+                }
+            }
+            return out;
+        });
+    }
+
     public Machine setListed(long hostId, long machineId, boolean listed) {
         Machine m = db.inTransaction(c -> {
             ownedMachine(c, hostId, machineId, true);
