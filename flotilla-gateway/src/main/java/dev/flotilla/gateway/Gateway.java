@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.FlotillaException;
+import dev.flotilla.core.WorkerToken;
 import dev.flotilla.routing.Admission;
 import dev.flotilla.routing.AdmissionQueue;
 import dev.flotilla.routing.AdmissionSettings;
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (Gateway g = Gateway.start(GatewayConfig.defaults().withPort(8080), credentials, directory, usage::add,
- *         InstantSource.system())) {
+ *         signer, InstantSource.system())) {
  *     // curl -H 'Authorization: Bearer sk-...' localhost:8080/v1/models
  * }
  * }</pre>
@@ -81,6 +82,7 @@ public final class Gateway implements AutoCloseable {
     private final Credentials credentials;
     private final WorkerDirectory directory;
     private final UsageSink usageSink;
+    private final HopSigner signer;
     private final InstantSource clock;
     private final RateLimiter limiter;
     private final Vertx vertx;
@@ -92,11 +94,12 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
 
     private Gateway(GatewayConfig config, Credentials credentials, WorkerDirectory directory, UsageSink usageSink,
-            InstantSource clock) {
+            HopSigner signer, InstantSource clock) {
         this.config = requireNonNull(config, "config is null");
         this.credentials = requireNonNull(credentials, "credentials is null");
         this.directory = requireNonNull(directory, "directory is null");
         this.usageSink = requireNonNull(usageSink, "usageSink is null");
+        this.signer = requireNonNull(signer, "signer is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.limiter = new RateLimiter(config.defaultRateLimit(), config.tenantRateLimits());
         this.vertx = Vertx.vertx();
@@ -115,8 +118,8 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a gateway and returns once it listens. */
     public static Gateway start(GatewayConfig config, Credentials credentials, WorkerDirectory directory,
-            UsageSink usageSink, InstantSource clock) {
-        return new Gateway(config, credentials, directory, usageSink, clock);
+            UsageSink usageSink, HopSigner signer, InstantSource clock) {
+        return new Gateway(config, credentials, directory, usageSink, signer, clock);
     }
 
     /** The port it listens on. */
@@ -477,6 +480,7 @@ public final class Gateway implements AutoCloseable {
                     .setIdleTimeout(config.upstreamIdleTimeout().toMillis())
                     .putHeader("Content-Type", "application/json")
                     .putHeader("X-Request-Id", requestId);
+            signer.sign(endpointId, chosen).ifPresent(token -> options.putHeader(WorkerToken.HEADER, token));
             String accept = ctx.request().getHeader("Accept");
             if (accept != null) {
                 options.putHeader("Accept", accept);
