@@ -1,6 +1,14 @@
 package dev.flotilla.server;
 
+import dev.flotilla.gateway.Gateway;
+import dev.flotilla.gateway.GatewayConfig;
 import dev.flotilla.market.gpu.GpuCatalog;
+import dev.flotilla.server.serving.Reconciler;
+import dev.flotilla.server.serving.ServingDirectory;
+import dev.flotilla.server.serving.ServingService;
+import dev.flotilla.server.serving.TenantKeys;
+import dev.flotilla.server.serving.UsageWriter;
+import dev.flotilla.server.serving.WorkerKeys;
 import dev.flotilla.server.config.FlotillaConfig;
 import dev.flotilla.server.http.ApiServer;
 import dev.flotilla.server.market.MarketService;
@@ -12,7 +20,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane process: database, marketplace service, HTTP API and the metering job, wired
- * together. All executors are made here: one virtual-thread executor for blocking work (every
+ * The control plane process: database, marketplace service, HTTP API, the OpenAI-compatible
+ * gateway and the periodic jobs (metering, reconciling workers, refreshing the gateway's view),
+ * wired together. All executors are made here: one virtual-thread executor for blocking work (every
  * thread logs uncaught exceptions) and the Vert.x event loops.
  *
  * <pre>
@@ -33,6 +46,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class FlotillaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FlotillaServer.class);
+    /** How stale the gateway's view of workers may get when another replica changed them. */
+    private static final Duration DIRECTORY_REFRESH = Duration.ofMillis(250);
+    private static final Duration KEYS_REFRESH = Duration.ofSeconds(1);
+    private static final Duration USAGE_FLUSH = Duration.ofMillis(200);
 
     private final Database db;
     private final Vertx vertx;
@@ -41,8 +58,15 @@ public final class FlotillaServer implements AutoCloseable {
     private final ApiServer api;
     private final FlotillaConfig config;
     private final int port;
-    private final long meterTimer;
+    private final List<Long> timers = new ArrayList<>();
     private final Optional<String> newAdminKey;
+    private final ServingService serving;
+    private final Reconciler reconciler;
+    private final ServingDirectory directory;
+    private final TenantKeys tenantKeys;
+    private final UsageWriter usage;
+    private final Optional<Gateway> gateway;
+    private final AtomicBoolean reconcileKick = new AtomicBoolean();
 
     private FlotillaServer(FlotillaConfig config, InstantSource clock, Database db) {
         this.config = config;
@@ -52,25 +76,67 @@ public final class FlotillaServer implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.market = new MarketService(db, clock, config, GpuCatalog.defaultCatalog(), registry);
         this.newAdminKey = market.ensureAdmin().map(MarketService.Created::apiKey);
+        WorkerKeys keys = WorkerKeys.load(db, InstantSource.system());
+        this.serving = new ServingService(db, clock, market, keys);
+        this.reconciler = new Reconciler(db, clock, market, serving, config.heartbeatTimeout(), config.workerStartTimeout(),
+                config.drainTimeout());
+        this.directory = new ServingDirectory(db, config.maxQueueLength());
+        this.tenantKeys = new TenantKeys(db);
+        this.usage = new UsageWriter(db, clock, directory);
+        directory.refresh();
+        tenantKeys.refresh();
+        market.onKeysChanged(tenantKeys::refresh);
+        // The gateway's view is refreshed before the change's API call answers, so a client that saw
+        // "ready" (or a new endpoint) can call it at once; reconciling may take longer and runs apart.
+        serving.onChange(endpointId -> {
+            directory.refresh();
+            kickReconcile();
+        });
         this.vertx = Vertx.vertx();
-        this.api = new ApiServer(vertx, market, config, registry, blocking);
+        this.api = new ApiServer(vertx, market, serving, config, registry, blocking);
         this.port = api.start();
-        // One pass at a time: a pass slower than the interval is skipped, not stacked.
-        java.util.concurrent.atomic.AtomicBoolean metering = new java.util.concurrent.atomic.AtomicBoolean();
-        this.meterTimer = vertx.setPeriodic(config.meterInterval().toMillis(), id -> {
-            if (!metering.compareAndSet(false, true)) {
+        // The gateway times queues and signs tokens on the wall clock: both are about real waits.
+        this.gateway = config.gatewayPort() < 0 ? Optional.empty() : Optional.of(Gateway.start(
+                GatewayConfig.defaults().withPort(config.gatewayPort()), tenantKeys, directory, usage, keys,
+                InstantSource.system()));
+        every(config.meterInterval(), "metering", market::meterAll);
+        every(config.reconcileInterval(), "reconcile", reconciler::reconcile);
+        every(DIRECTORY_REFRESH, "gateway directory refresh", directory::refresh);
+        every(KEYS_REFRESH, "gateway key refresh", tenantKeys::refresh);
+        every(USAGE_FLUSH, "usage flush", usage::flush);
+    }
+
+    /** Runs {@code job} every {@code interval} on a virtual thread; a pass slower than the interval is skipped, not stacked. */
+    private void every(Duration interval, String name, Runnable job) {
+        AtomicBoolean running = new AtomicBoolean();
+        timers.add(vertx.setPeriodic(interval.toMillis(), id -> {
+            if (!running.compareAndSet(false, true)) {
                 return;
             }
             blocking.execute(() -> {
                 try {
-                    market.meterAll();
+                    job.run();
                 } catch (RuntimeException e) {
-                    LOG.error("metering pass failed; it is retried at the next interval", e);
+                    LOG.error("{} failed; it is retried at the next interval", name, e);
                 } finally {
-                    metering.set(false);
+                    running.set(false);
                 }
             });
-        });
+        }));
+    }
+
+    /** Runs a reconcile pass soon (after a scale), without waiting for the timer; at most one queued. */
+    private void kickReconcile() {
+        if (reconcileKick.compareAndSet(false, true)) {
+            blocking.execute(() -> {
+                reconcileKick.set(false);
+                try {
+                    reconciler.reconcile();
+                } catch (RuntimeException e) {
+                    LOG.error("reconcile failed; it is retried at the next interval", e);
+                }
+            });
+        }
     }
 
     /** Starts on the configured database, creating the data directory for the embedded one. */
@@ -104,6 +170,26 @@ public final class FlotillaServer implements AutoCloseable {
         return market;
     }
 
+    public ServingService serving() {
+        return serving;
+    }
+
+    /** Runs one reconcile pass now (tests drive it directly instead of waiting for the timer). */
+    public Reconciler.Pass reconcile() {
+        return reconciler.reconcile();
+    }
+
+    /** The OpenAI-compatible gateway's base URL ({@code .../v1}), when one runs. */
+    public Optional<String> openAiUrl() {
+        String host = config.httpHost().equals("0.0.0.0") ? "127.0.0.1" : config.httpHost();
+        return gateway.map(g -> "http://" + host + ":" + g.port() + "/v1");
+    }
+
+    /** Writes queued usage now (tests read usage right after a request). */
+    public int flushUsage() {
+        return usage.flush();
+    }
+
     /** The admin key minted at this start, present only on the first start of a database. */
     public Optional<String> newAdminKey() {
         return newAdminKey;
@@ -131,7 +217,9 @@ public final class FlotillaServer implements AutoCloseable {
 
     @Override
     public void close() {
-        vertx.cancelTimer(meterTimer);
+        timers.forEach(vertx::cancelTimer);
+        gateway.ifPresent(Gateway::close);
+        usage.flush();
         api.stop();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
         blocking.shutdown();

@@ -14,8 +14,9 @@ public final class EndpointRepo {
     /** One endpoint row. */
     public record Row(long id, long tenantId, String name, String backend, String model, String requirement,
             String capacity, int minWorkers, int maxWorkers, int coldWorkers, int desiredWorkers, long maxQueueMs,
-            long inactivityTimeoutS, String routing, Instant createdAt) {
+            long inactivityTimeoutS, String routing, Instant createdAt, String scaleNote) {
         public Row {
+            requireNonNull(scaleNote, "scaleNote is null");
             requireNonNull(name, "name is null");
             requireNonNull(backend, "backend is null");
             requireNonNull(model, "model is null");
@@ -27,7 +28,7 @@ public final class EndpointRepo {
     }
 
     private static final String COLS = "id, tenant_id, name, backend, model, requirement, capacity, min_workers,"
-            + " max_workers, cold_workers, desired_workers, max_queue_ms, inactivity_timeout_s, routing, created_at";
+            + " max_workers, cold_workers, desired_workers, max_queue_ms, inactivity_timeout_s, routing, created_at, scale_note";
 
     public long insert(Connection c, Row r) throws SQLException {
         return Sql.insert(c, "INSERT INTO endpoints (tenant_id, name, backend, model, requirement, capacity, min_workers,"
@@ -48,6 +49,25 @@ public final class EndpointRepo {
                 tenantId);
     }
 
+    public Optional<Row> findById(Connection c, long id) throws SQLException {
+        return Sql.one(c, "SELECT " + COLS + " FROM endpoints WHERE id = ?", EndpointRepo::map, id);
+    }
+
+    /** Every endpoint of every tenant, by id (the reconciler's and the gateway's view). */
+    public List<Row> all(Connection c) throws SQLException {
+        return Sql.list(c, "SELECT " + COLS + " FROM endpoints ORDER BY id", EndpointRepo::map);
+    }
+
+    public void setDesired(Connection c, long id, int desired) throws SQLException {
+        Sql.update(c, "UPDATE endpoints SET desired_workers = ? WHERE id = ?", desired, id);
+    }
+
+    /** Records what stands in the way of the desired count; written only when it changes. */
+    public void setScaleNote(Connection c, long id, String note) throws SQLException {
+        String clipped = note.length() > 1000 ? note.substring(0, 997) + "..." : note;
+        Sql.update(c, "UPDATE endpoints SET scale_note = ? WHERE id = ? AND scale_note <> ?", clipped, id, clipped);
+    }
+
     public boolean delete(Connection c, long tenantId, String name) throws SQLException {
         return Sql.update(c, "DELETE FROM endpoints WHERE tenant_id = ? AND name = ?", tenantId, name) == 1;
     }
@@ -57,6 +77,6 @@ public final class EndpointRepo {
                 rs.getString("model"), rs.getString("requirement"), rs.getString("capacity"), rs.getInt("min_workers"),
                 rs.getInt("max_workers"), rs.getInt("cold_workers"), rs.getInt("desired_workers"),
                 rs.getLong("max_queue_ms"), rs.getLong("inactivity_timeout_s"), rs.getString("routing"),
-                Instant.ofEpochMilli(rs.getLong("created_at")));
+                Instant.ofEpochMilli(rs.getLong("created_at")), rs.getString("scale_note"));
     }
 }

@@ -110,4 +110,10 @@ public final class MachineRepo {
                         Optional.ofNullable(hb).map(Instant::ofEpochMilli), rs.getInt("ok_starts"),
                         rs.getInt("failed_starts")));
     }
+
+    /** Machines whose agent heartbeated at or after {@code since}: the ones that can run workers. */
+    public java.util.Set<Long> heartbeatSince(Connection c, Instant since) throws SQLException {
+        return java.util.Set.copyOf(Sql.list(c, "SELECT id FROM machines WHERE last_heartbeat >= ?", rs -> rs.getLong(1),
+                since.toEpochMilli()));
+    }
 }

@@ -52,6 +52,16 @@ public final class PrincipalRepo {
                 rs -> new StoredKey(rs.getString(1), rs.getLong(2), rs.getString(3)), keyId);
     }
 
+    /** A tenant's key with the tenant's name, for the gateway's in-memory key table. */
+    public record TenantKey(StoredKey key, String tenantName) {}
+
+    /** Every unrevoked key of every tenant. */
+    public List<TenantKey> tenantKeys(Connection c) throws SQLException {
+        return Sql.list(c, "SELECT k.key_id, k.principal_id, k.secret_sha256, p.name FROM api_keys k"
+                        + " JOIN principals p ON p.id = k.principal_id WHERE p.kind = 'tenant' AND k.revoked_at IS NULL",
+                rs -> new TenantKey(new StoredKey(rs.getString(1), rs.getLong(2), rs.getString(3)), rs.getString(4)));
+    }
+
     static Principal map(ResultSet rs) throws SQLException {
         Long low = Sql.nullableLong(rs, "low_balance_since");
         return new Principal(rs.getLong("id"),

@@ -38,7 +38,12 @@ public record FlotillaConfig(
         Duration meterInterval,
         Duration heartbeatTimeout,
         int defaultDiskGb,
-        Duration offerCacheTtl) {
+        Duration offerCacheTtl,
+        int gatewayPort,
+        Duration reconcileInterval,
+        Duration workerStartTimeout,
+        Duration drainTimeout,
+        int maxQueueLength) {
 
     /** The documented keys, in README order, with their defaults. */
     public static final Map<String, String> DEFAULTS = defaults();
@@ -64,6 +69,12 @@ public record FlotillaConfig(
         if (defaultDiskGb < 1) {
             throw bad("market.default-disk-gb", defaultDiskGb + "", "at least 1");
         }
+        if (gatewayPort < -1 || gatewayPort > 65535) {
+            throw bad("gateway.port", gatewayPort + "", "a port 0..65535 (0 picks a free one) or -1 to run no gateway");
+        }
+        if (maxQueueLength < 1) {
+            throw bad("serving.max-queue-length", maxQueueLength + "", "at least 1");
+        }
     }
 
     private static Map<String, String> defaults() {
@@ -82,6 +93,11 @@ public record FlotillaConfig(
         d.put("market.heartbeat-timeout", "PT90S");
         d.put("market.default-disk-gb", "10");
         d.put("market.offer-cache-ttl", "PT2S");
+        d.put("gateway.port", "8081");
+        d.put("serving.reconcile-interval", "PT1S");
+        d.put("serving.worker-start-timeout", "PT10M");
+        d.put("serving.drain-timeout", "PT60S");
+        d.put("serving.max-queue-length", "256");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -128,12 +144,25 @@ public record FlotillaConfig(
                 duration(v, "market.meter-interval"),
                 duration(v, "market.heartbeat-timeout"),
                 integer(v, "market.default-disk-gb"),
-                duration(v, "market.offer-cache-ttl"));
+                duration(v, "market.offer-cache-ttl"),
+                integer(v, "gateway.port"),
+                duration(v, "serving.reconcile-interval"),
+                duration(v, "serving.worker-start-timeout"),
+                duration(v, "serving.drain-timeout"),
+                integer(v, "serving.max-queue-length"));
     }
 
     public FlotillaConfig withHttpPort(int port) {
         return new FlotillaConfig(httpHost, port, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
-                platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl);
+                platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
+                gatewayPort, reconcileInterval, workerStartTimeout, drainTimeout, maxQueueLength);
+    }
+
+    /** The same settings with the gateway on {@code port} (0 picks a free one, -1 runs none). */
+    public FlotillaConfig withGatewayPort(int port) {
+        return new FlotillaConfig(httpHost, httpPort, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
+                platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
+                port, reconcileInterval, workerStartTimeout, drainTimeout, maxQueueLength);
     }
 
     public boolean embeddedDatabase() {

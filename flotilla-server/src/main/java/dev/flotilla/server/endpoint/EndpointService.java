@@ -102,7 +102,7 @@ public final class EndpointService {
             }
             long id = endpoints.insert(c, new EndpointRepo.Row(0, tenantId, s.name(), backend, s.model(), query.toString(),
                     capacity, s.minWorkers(), s.maxWorkers(), s.coldWorkers(), s.minWorkers(), s.maxQueueMs(),
-                    s.inactivityTimeoutS(), routing, clock.instant()));
+                    s.inactivityTimeoutS(), routing, clock.instant(), ""));
             return endpoints.find(c, tenantId, s.name()).filter(r -> r.id() == id).orElseThrow();
         });
     }

@@ -19,6 +19,7 @@ import dev.flotilla.planner.recommend.Recommender;
 import dev.flotilla.server.endpoint.EndpointService;
 import dev.flotilla.server.market.MarketService;
 import dev.flotilla.server.plan.PlanService;
+import dev.flotilla.server.serving.ServingService;
 import dev.flotilla.store.Principal;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -68,6 +69,7 @@ public final class ApiServer {
     private final ExecutorService blocking;
     private final PlanService plans;
     private final EndpointService endpoints;
+    private final ServingService serving;
     private final ObjectMapper json = new ObjectMapper();
     private HttpServer server;
 
@@ -77,10 +79,11 @@ public final class ApiServer {
         Object run(Principal caller, RoutingContext ctx) throws Exception;
     }
 
-    public ApiServer(Vertx vertx, MarketService market, FlotillaConfig config, PrometheusMeterRegistry registry,
-            ExecutorService blocking) {
+    public ApiServer(Vertx vertx, MarketService market, ServingService serving, FlotillaConfig config,
+            PrometheusMeterRegistry registry, ExecutorService blocking) {
         this.vertx = vertx;
         this.market = market;
+        this.serving = serving;
         this.config = config;
         this.registry = registry;
         this.blocking = blocking;
@@ -175,14 +178,48 @@ public final class ApiServer {
                     b.optLong("max_queue_ms").orElse(30_000L), b.optLong("inactivity_timeout_s").orElse(300L),
                     b.optString("routing").orElse(null));
             b.finish();
-            return new Reply(201, Views.endpoint(endpoints.create(p.id(), spec)));
+            var created = endpoints.create(p.id(), spec);
+            serving.changed(created.id());
+            return new Reply(201, Views.endpoint(created));
         });
         route(r, HttpMethod.GET, "/api/v1/endpoints", tenant,
                 (p, ctx) -> Map.of("endpoints", endpoints.list(p.id()).stream().map(Views::endpoint).toList()));
-        route(r, HttpMethod.GET, "/api/v1/endpoints/:name", tenant,
-                (p, ctx) -> Views.endpoint(endpoints.get(p.id(), ctx.pathParam("name"))));
+        route(r, HttpMethod.GET, "/api/v1/endpoints/:name", tenant, (p, ctx) -> {
+            String name = ctx.pathParam("name");
+            Map<String, Object> view = Views.endpoint(endpoints.get(p.id(), name));
+            view.put("workers", serving.workers(p.id(), name, false).stream().map(Views::worker).toList());
+            return view;
+        });
+        route(r, HttpMethod.POST, "/api/v1/endpoints/:name/scale", tenant, (p, ctx) -> {
+            JsonBody b = body(ctx);
+            Integer n = b.optInt("workers").orElse(null);
+            b.finish();
+            return Views.endpoint(serving.scale(p.id(), ctx.pathParam("name"), n));
+        });
+        route(r, HttpMethod.GET, "/api/v1/endpoints/:name/workers", tenant, (p, ctx) -> Map.of("workers",
+                serving.workers(p.id(), ctx.pathParam("name"), flag(ctx.queryParams(), "all", Set.of("all"))).stream()
+                        .map(Views::worker).toList()));
+        route(r, HttpMethod.GET, "/api/v1/workers/:id", tenant, (p, ctx) -> {
+            ServingService.Detail d = serving.worker(p.id(), id(ctx));
+            Map<String, Object> view = Views.worker(d.worker());
+            view.put("events", d.events().stream().map(e -> Map.of("at", e.at().toString(), "state", e.state().wireName(),
+                    "reason", e.reason())).toList());
+            return view;
+        });
+        route(r, HttpMethod.GET, "/api/v1/workers/:id/logs", tenant, (p, ctx) -> Map.of("lines",
+                serving.logs(p.id(), id(ctx), limitParam(ctx.queryParams())).stream()
+                        .map(l -> Map.of("at", l.at().toString(), "line", l.line())).toList()));
+        route(r, HttpMethod.GET, "/api/v1/usage", tenant, (p, ctx) -> {
+            onlyParams(ctx.queryParams(), Set.of("from", "to"));
+            Instant to = instantParam(ctx.queryParams(), "to").orElse(market.clock().instant().plusSeconds(1));
+            Instant from = instantParam(ctx.queryParams(), "from").orElse(to.minus(java.time.Duration.ofDays(30)));
+            return Map.of("from", from.toString(), "to", to.toString(), "endpoints",
+                    serving.usage(p.id(), from, to).stream().map(Views::usage).toList());
+        });
         route(r, HttpMethod.DELETE, "/api/v1/endpoints/:name", tenant, (p, ctx) -> {
+            long id = endpoints.get(p.id(), ctx.pathParam("name")).id();
             endpoints.delete(p.id(), ctx.pathParam("name"));
+            serving.changed(id);
             return Map.of("deleted", ctx.pathParam("name"));
         });
 
@@ -212,6 +249,14 @@ public final class ApiServer {
         });
         route(r, HttpMethod.POST, "/api/v1/machines/:id/heartbeat", host,
                 (p, ctx) -> machineView(p, market.heartbeat(p.id(), id(ctx))));
+        route(r, HttpMethod.GET, "/api/v1/machines/:id/workers", host, (p, ctx) -> Map.of("workers",
+                serving.assignments(p.id(), id(ctx)).stream().map(Views::assignment).toList()));
+        route(r, HttpMethod.POST, "/api/v1/workers/:id/report", host, (p, ctx) -> {
+            ServingService.Report report = workerReport(body(ctx));
+            var w = serving.report(p.id(), id(ctx), report);
+            return Map.of("id", Long.toString(w.id()), "state", w.state().wireName(),
+                    "desired", w.state() == dev.flotilla.store.WorkerRepo.State.DRAINING ? "stop" : "run");
+        });
         route(r, HttpMethod.GET, "/api/v1/earnings", host,
                 (p, ctx) -> Views.statement(market.earnings(p.id(), period(ctx.queryParams()))));
         route(r, HttpMethod.GET, "/api/v1/host/rentals", host,
@@ -495,6 +540,36 @@ public final class ApiServer {
         return new FlotillaException(ErrorCode.INTERNAL, null, "internal error: " + t.getClass().getSimpleName(), t);
     }
 
+    private static ServingService.Report workerReport(JsonBody b) {
+        String state = b.string("state");
+        String reason = b.optString("reason").orElse(null);
+        String url = b.optString("url").orElse(null);
+        Double capacity = b.optDouble("capacity").orElse(null);
+        Double rps = b.optDouble("requests_per_s").orElse(null);
+        Double tps = b.optDouble("tokens_per_s").orElse(null);
+        dev.flotilla.store.WorkerRepo.Load load = b.optBody("load").map(l -> {
+            int inFlight = l.intValue("in_flight", 0);
+            int running = l.intValue("running", 0);
+            int waiting = l.intValue("waiting", 0);
+            double kv = l.optDouble("kv_use").orElse(0.0);
+            double loadTps = l.optDouble("tokens_per_s").orElse(0.0);
+            l.finish();
+            if (inFlight < 0 || running < 0 || waiting < 0) {
+                throw FlotillaException.invalid("load", "load counts (in_flight, running, waiting) must be >= 0");
+            }
+            if (!(kv >= 0 && kv <= 1)) {
+                throw FlotillaException.invalid("load.kv_use", "load.kv_use must be a fraction in [0, 1], got " + kv);
+            }
+            if (!(loadTps >= 0) || Double.isInfinite(loadTps)) {
+                throw FlotillaException.invalid("load.tokens_per_s", "load.tokens_per_s must be >= 0, got " + loadTps);
+            }
+            return new dev.flotilla.store.WorkerRepo.Load(Math.max(inFlight, running), waiting, kv, loadTps);
+        }).orElse(null);
+        List<String> log = b.stringList("log");
+        b.finish();
+        return new ServingService.Report(state, reason, url, capacity, rps, tps, load, log);
+    }
+
     private JsonBody body(RoutingContext ctx) {
         String ct = ctx.request().getHeader("content-type");
         if (ct != null && !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
@@ -561,6 +636,24 @@ public final class ApiServer {
             case "false", "0", "no" -> false;
             default -> throw FlotillaException.invalid(name, name + " must be true or false, got '" + s + "'");
         };
+    }
+
+    private static int limitParam(MultiMap q) {
+        onlyParams(q, Set.of("limit"));
+        long limit = longParam(q, "limit", 200);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limit));
+    }
+
+    private static Optional<Instant> instantParam(MultiMap q, String name) {
+        String s = q.get(name);
+        if (s == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(s.trim()));
+        } catch (DateTimeParseException e) {
+            throw FlotillaException.invalid(name, name + " must be an instant like 2026-11-27T10:00:00Z, got '" + s + "'");
+        }
     }
 
     private static YearMonth period(MultiMap q) {

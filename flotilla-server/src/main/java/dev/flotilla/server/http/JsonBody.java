@@ -171,6 +171,16 @@ public final class JsonBody {
         });
     }
 
+    /** A nested JSON object, read as its own body (its unknown fields rejected too). */
+    public Optional<JsonBody> optBody(String field) {
+        return node(field).map(n -> {
+            if (!n.isObject()) {
+                throw type(field, n, "a JSON object");
+            }
+            return new JsonBody(n);
+        });
+    }
+
     /** A JSON array of strings. */
     public java.util.List<String> stringList(String field) {
         return node(field).map(n -> {

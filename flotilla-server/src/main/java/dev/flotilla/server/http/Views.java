@@ -10,8 +10,11 @@ import dev.flotilla.market.query.QueryField;
 import dev.flotilla.market.query.SearchContext;
 import dev.flotilla.market.rental.Rental;
 import dev.flotilla.server.market.MarketService;
+import dev.flotilla.server.serving.ServingService;
 import dev.flotilla.store.EventRepo;
 import dev.flotilla.store.Principal;
+import dev.flotilla.store.UsageRepo;
+import dev.flotilla.store.WorkerRepo;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -210,6 +213,60 @@ final class Views {
         m.put("inactivity_timeout_s", e.inactivityTimeoutS());
         m.put("routing", e.routing());
         m.put("created_at", e.createdAt().toString());
+        m.put("scale_note", e.scaleNote());
+        return m;
+    }
+
+    static Map<String, Object> worker(WorkerRepo.Worker w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", w.id());
+        m.put("endpoint", w.endpointName());
+        m.put("state", w.state().wireName());
+        m.put("reason", w.reason());
+        m.put("since", w.stateSince().toString());
+        m.put("rental_id", w.rentalId());
+        m.put("machine_id", w.machineId());
+        m.put("gpu", w.gpuModelId());
+        m.put("gpus", w.gpuIndexes());
+        m.put("country", w.country());
+        m.put("interruptible", w.interruptible());
+        m.put("price_per_hour", dollars(Money.ofMicros(w.pricePerHourMicros())));
+        m.put("url", w.url());
+        m.put("capacity", w.capacity());
+        m.put("requests_per_s", w.requestsPerSecond());
+        m.put("tokens_per_s", w.tokensPerSecond());
+        m.put("load", Map.of("in_flight", w.load().inFlight(), "waiting", w.load().waiting(), "kv_use", w.load().kvUse(),
+                "tokens_per_s", w.load().tokensPerSecond()));
+        m.put("created_at", w.createdAt().toString());
+        m.put("ready_at", w.readyAt().map(Object::toString).orElse(null));
+        m.put("last_report_at", w.lastReportAt().map(Object::toString).orElse(null));
+        return m;
+    }
+
+    static Map<String, Object> assignment(ServingService.Assignment a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", Long.toString(a.worker().id()));
+        m.put("endpoint_id", a.endpointId());
+        m.put("endpoint", a.worker().endpointName());
+        m.put("backend", a.backend());
+        m.put("model", a.model());
+        m.put("gpu", a.worker().gpuModelId());
+        m.put("gpus", ServingService.gpuIndexes(a.worker().gpuIndexes()));
+        m.put("desired", a.desired());
+        m.put("state", a.worker().state().wireName());
+        m.put("key", a.key());
+        return m;
+    }
+
+    static Map<String, Object> usage(UsageRepo.Summary u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("endpoint", u.endpointName());
+        m.put("requests", u.requests());
+        m.put("failed", u.failed());
+        m.put("prompt_tokens", u.promptTokens());
+        m.put("completion_tokens", u.completionTokens());
+        m.put("total_tokens", u.promptTokens() + u.completionTokens());
+        m.put("worker_seconds", u.workerMicros() / 1e6);
         return m;
     }
 

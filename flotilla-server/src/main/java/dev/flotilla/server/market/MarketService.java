@@ -75,6 +75,7 @@ public final class MarketService {
     private final Counter rentalsCreated;
     private final Counter preemptions;
     private final Counter chargedMicros;
+    private volatile Runnable keysChanged = () -> {};
 
     public MarketService(Database db, InstantSource clock, FlotillaConfig config, GpuCatalog catalog, MeterRegistry registry) {
         this.db = requireNonNull(db, "db is null");
@@ -105,7 +106,18 @@ public final class MarketService {
     /** A principal created with its first key; the key is shown once. */
     public record Created(Principal principal, String apiKey) {}
 
+    /** Called after a key is minted, so in-memory key tables (the gateway's) see it at once. */
+    public void onKeysChanged(Runnable listener) {
+        this.keysChanged = requireNonNull(listener, "listener is null");
+    }
+
     public Created createPrincipal(Principal.Kind kind, String name, boolean external) {
+        Created created = createPrincipalOnce(kind, name, external);
+        keysChanged.run();
+        return created;
+    }
+
+    private Created createPrincipalOnce(Principal.Kind kind, String name, boolean external) {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}")) {
             throw FlotillaException.invalid("name", "name must be 1-100 letters, digits or _.@- starting with a letter or"
                     + " digit, got '" + name + "'");
@@ -125,12 +137,14 @@ public final class MarketService {
     /** Mints another key for an existing principal (the demo re-issues its keys at every start). */
     public String mintKey(long principalId) {
         Instant now = clock.instant();
-        return db.inTransaction(c -> {
+        String full = db.inTransaction(c -> {
             principals.find(c, principalId).orElseThrow(() -> FlotillaException.notFound("principal", principalId));
             ApiKeys.NewKey key = ApiKeys.mint();
             principals.addKey(c, principalId, key.keyId(), key.secretSha256(), now);
             return key.full();
         });
+        keysChanged.run();
+        return full;
     }
 
     public Optional<Principal> findPrincipal(Principal.Kind kind, String name) {

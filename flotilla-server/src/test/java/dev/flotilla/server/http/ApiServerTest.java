@@ -34,7 +34,7 @@ class ApiServerTest {
 
     @BeforeAll
     void start() {
-        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0), clock, TestDatabases.open());
+        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0).withGatewayPort(0), clock, TestDatabases.open());
         http = new TestHttp(server.url());
         admin = server.newAdminKey().orElseThrow();
         tenant = http.post("/api/v1/tenants", admin, "{\"name\":\"alice\",\"credit\":\"25.00\"}").json().get("api_key").asText();

@@ -1,0 +1,242 @@
+package dev.flotilla.server.serving;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.flotilla.core.ErrorCode;
+import dev.flotilla.core.FlotillaException;
+import dev.flotilla.market.offer.Offer;
+import dev.flotilla.market.offer.RentalType;
+import dev.flotilla.market.query.OfferQuery;
+import dev.flotilla.market.query.SearchContext;
+import dev.flotilla.market.query.SortOrder;
+import dev.flotilla.market.rental.Rental;
+import dev.flotilla.market.rental.RentalState;
+import dev.flotilla.server.market.MarketService;
+import dev.flotilla.store.Database;
+import dev.flotilla.store.EndpointRepo;
+import dev.flotilla.store.MachineRepo;
+import dev.flotilla.store.RentalRepo;
+import dev.flotilla.store.WorkerRepo;
+import dev.flotilla.store.WorkerRepo.State;
+import dev.flotilla.store.WorkerRepo.Worker;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes each endpoint's workers match its desired count, one idempotent pass at a time: every
+ * decision is read from the database at the start of the pass, so running a pass twice, or after
+ * a crash in the middle of one, does what is still missing and nothing twice.
+ *
+ * <p>A pass: (1) ends workers whose ground went away (endpoint deleted, rental preempted or
+ * stopped, agent silent past the heartbeat timeout, start or drain that took too long);
+ * (2) releases the rentals of ended workers that still hold one; (3) per endpoint, rents and
+ * creates workers where there are too few ({@link Placement}: interruptible first where allowed,
+ * spread over machines and countries, on-demand as the fallback) and drains where there are too
+ * many ({@link ScaleDown}). What stands in the way of the desired count is written to the
+ * endpoint's scale note, shown by {@code flotilla endpoint show}.
+ *
+ * <p>Known gap: a crash between renting and inserting the worker leaves a rental without a
+ * worker; the tenant sees it in {@code flotilla show rentals}.
+ */
+public final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private static final Set<State> STARTING = EnumSet.of(State.CREATING, State.LOADING, State.BENCHMARKING);
+    private static final Set<State> ACTIVE = EnumSet.of(State.CREATING, State.LOADING, State.BENCHMARKING, State.READY);
+    /** Grace after the agent's own drain timeout before the control plane stops waiting. */
+    private static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
+
+    private final Database db;
+    private final InstantSource clock;
+    private final MarketService market;
+    private final ServingService serving;
+    private final Duration heartbeatTimeout;
+    private final Duration startTimeout;
+    private final Duration drainTimeout;
+    private final EndpointRepo endpoints = new EndpointRepo();
+    private final WorkerRepo workers = new WorkerRepo();
+    private final RentalRepo rentals = new RentalRepo();
+    private final MachineRepo machines = new MachineRepo();
+
+    public Reconciler(Database db, InstantSource clock, MarketService market, ServingService serving,
+            Duration heartbeatTimeout, Duration startTimeout, Duration drainTimeout) {
+        this.db = requireNonNull(db, "db is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.market = requireNonNull(market, "market is null");
+        this.serving = requireNonNull(serving, "serving is null");
+        this.heartbeatTimeout = requireNonNull(heartbeatTimeout, "heartbeatTimeout is null");
+        this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+        this.drainTimeout = requireNonNull(drainTimeout, "drainTimeout is null");
+    }
+
+    /** What one pass did, for logs and tests. */
+    public record Pass(int created, int drained, int ended, int released) {}
+
+    public synchronized Pass reconcile() {
+        Instant now = clock.instant();
+        record Snapshot(List<EndpointRepo.Row> endpoints, List<Worker> live, Map<Long, Rental> rentals,
+                Set<Long> liveMachines, List<Worker> toRelease) {}
+        Snapshot s = db.inTransaction(c -> {
+            List<Worker> live = workers.live(c);
+            Map<Long, Rental> byId = new java.util.HashMap<>();
+            for (Worker w : live) {
+                rentals.find(c, w.rentalId()).ifPresent(r -> byId.put(w.id(), r));
+            }
+            return new Snapshot(endpoints.all(c), live, byId, machines.heartbeatSince(c, now.minus(heartbeatTimeout)),
+                    workers.endedWithLiveRental(c));
+        });
+        int ended = 0;
+        for (Worker w : s.live()) {
+            Optional<String> why = groundGone(w, s.rentals().get(w.id()), s.liveMachines(), now);
+            if (why.isPresent()) {
+                State to = why.get().startsWith("preempted") ? State.PREEMPTED
+                        : why.get().startsWith("endpoint") || w.state() == State.DRAINING ? State.STOPPED : State.FAILED;
+                if (serving.transition(w.id(), EnumSet.of(w.state()), to, why.get())) {
+                    ended++;
+                }
+            }
+        }
+        int released = 0;
+        for (Worker w : s.toRelease()) {
+            serving.release(w);
+            released++;
+        }
+        int created = 0;
+        int drained = 0;
+        if (ended > 0) {
+            s = new Snapshot(s.endpoints(), db.inTransaction(workers::live), s.rentals(), s.liveMachines(), List.of());
+        }
+        Map<Long, List<Worker>> byEndpoint = s.live().stream().filter(w -> ACTIVE.contains(w.state())
+                && w.endpointId().isPresent()).collect(Collectors.groupingBy(w -> w.endpointId().get()));
+        for (EndpointRepo.Row e : s.endpoints()) {
+            List<Worker> active = byEndpoint.getOrDefault(e.id(), List.of());
+            int missing = e.desiredWorkers() - active.size();
+            String note = "";
+            if (missing > 0) {
+                Growth g = grow(e, active, missing, s.liveMachines());
+                created += g.created();
+                note = g.note();
+            } else if (missing < 0) {
+                for (Worker v : ScaleDown.victims(active, -missing)) {
+                    if (serving.transition(v.id(), ACTIVE, State.DRAINING, "scaled down to " + e.desiredWorkers()
+                            + " worker(s)")) {
+                        drained++;
+                    }
+                }
+            }
+            String finalNote = note;
+            if (!finalNote.equals(e.scaleNote())) {
+                db.inTransaction(c -> {
+                    endpoints.setScaleNote(c, e.id(), finalNote);
+                    return null;
+                });
+            }
+        }
+        Pass pass = new Pass(created, drained, ended, released);
+        if (created + drained + ended + released > 0) {
+            LOG.info("reconciled: {} worker(s) created, {} draining, {} ended, {} rental(s) released", created, drained,
+                    ended, released);
+        }
+        return pass;
+    }
+
+    private Optional<String> groundGone(Worker w, Rental rental, Set<Long> liveMachines, Instant now) {
+        if (w.endpointId().isEmpty()) {
+            return Optional.of("endpoint " + w.endpointName() + " was deleted");
+        }
+        if (rental == null || rental.state() == RentalState.ENDED || rental.state() == RentalState.STOPPED) {
+            return Optional.of("rental " + w.rentalId() + " is " + (rental == null ? "gone" : rental.state().wireName()
+                    + " (" + rental.stateReason() + ")"));
+        }
+        if (rental.state() == RentalState.PREEMPTED) {
+            return Optional.of("preempted: " + rental.stateReason());
+        }
+        if (!liveMachines.contains(w.machineId())) {
+            return Optional.of("the agent on machine " + w.machineId() + " has not heartbeated for "
+                    + heartbeatTimeout.toSeconds() + " s");
+        }
+        if (STARTING.contains(w.state()) && Duration.between(w.createdAt(), now).compareTo(startTimeout) > 0) {
+            return Optional.of("did not become ready within " + startTimeout.toSeconds() + " s (last state "
+                    + w.state().wireName() + ": " + w.reason() + ")");
+        }
+        if (w.state() == State.DRAINING && Duration.between(w.stateSince(), now).compareTo(drainTimeout.plus(DRAIN_GRACE)) > 0) {
+            return Optional.of("drain did not finish within " + drainTimeout.plus(DRAIN_GRACE).toSeconds() + " s; stopped");
+        }
+        return Optional.empty();
+    }
+
+    private record Growth(int created, String note) {}
+
+    private Growth grow(EndpointRepo.Row e, List<Worker> active, int missing, Set<Long> liveMachines) {
+        OfferQuery query = OfferQuery.parse(e.requirement(), true);
+        boolean interruptible = e.capacity().equals("interruptible");
+        List<Placement.Existing> existing = new ArrayList<>(active.stream()
+                .map(w -> new Placement.Existing(w.machineId(), w.country())).toList());
+        int created = 0;
+        String note = "";
+        while (created < missing) {
+            List<Offer> bid = interruptible
+                    ? market.offers().search(query, SortOrder.DEFAULT, 1000, SearchContext.of(RentalType.BID))
+                    : List.of();
+            List<Offer> onDemand = market.offers().search(query, SortOrder.DEFAULT, 1000,
+                    SearchContext.of(RentalType.ON_DEMAND));
+            List<Placement.Choice> choices = Placement.choices(bid, onDemand, interruptible, liveMachines, existing);
+            if (choices.isEmpty()) {
+                note = "waiting for capacity: no offer meeting '" + e.requirement() + "' is free on a machine whose agent"
+                        + " is online (" + (missing - created) + " worker(s) short)";
+                break;
+            }
+            Optional<Worker> w = Optional.empty();
+            for (Placement.Choice choice : choices) {
+                try {
+                    w = Optional.of(start(e, choice));
+                    break;
+                } catch (FlotillaException ex) {
+                    if (ex.code() == ErrorCode.INSUFFICIENT_CREDIT) {
+                        return new Growth(created, "cannot rent: " + ex.getMessage());
+                    }
+                    // taken meanwhile, or a bid below a changed minimum: try the next choice
+                    LOG.debug("offer {} for {} not rented: {}", choice.offer().id(), e.name(), ex.getMessage());
+                }
+            }
+            if (w.isEmpty()) {
+                note = "every matching offer was taken while renting; retrying at the next pass";
+                break;
+            }
+            existing.add(new Placement.Existing(w.get().machineId(), w.get().country()));
+            created++;
+        }
+        return new Growth(created, note);
+    }
+
+    private Worker start(EndpointRepo.Row e, Placement.Choice choice) {
+        Rental r = market.rent(e.tenantId(), new MarketService.RentRequest(choice.offer().id(), choice.type(), choice.bid(),
+                java.util.OptionalInt.empty(), java.util.OptionalInt.empty()));
+        Instant now = clock.instant();
+        String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
+                .mapToObj(Integer::toString).collect(Collectors.joining(","));
+        try {
+            return db.inTransaction(c -> {
+                long id = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(),
+                        choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
+                        r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
+                                + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
+                                + r.pricePerHour() + "/h); waiting for the agent", now);
+                return workers.find(c, id).orElseThrow();
+            });
+        } catch (RuntimeException ex) {
+            // the worker row did not land (e.g. the endpoint was deleted meanwhile): give the rental back
+            market.destroy(e.tenantId(), r.id());
+            throw ex;
+        }
+    }
+}
