@@ -56,7 +56,7 @@ class AgentCommandTest {
 
     @BeforeAll
     void startControlPlane() {
-        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0), InstantSource.system(), TestDatabases.open());
+        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0).withGatewayPort(0), InstantSource.system(), TestDatabases.open());
         adminKey = server.newAdminKey().orElseThrow();
     }
 

@@ -87,7 +87,7 @@ class ClientCommandsTest {
     @BeforeAll
     void startMarket(@TempDir Path tempHome) {
         home = tempHome;
-        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0), clock, TestDatabases.open());
+        server = FlotillaServer.start(FlotillaConfig.defaultsOnly().withHttpPort(0).withGatewayPort(0), clock, TestDatabases.open());
         adminKey = server.newAdminKey().orElseThrow();
 
         JsonNode tenant = ok(admin("create", "tenant", "alice", "--credit", "100", "--json")).json();
