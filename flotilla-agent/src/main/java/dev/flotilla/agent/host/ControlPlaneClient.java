@@ -14,9 +14,12 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The host side of the control plane's REST API, as blocking calls: list the host's machines,
- * register one, heartbeat. Calls block the calling thread (a virtual thread or the agent's
+ * register one, heartbeat, list a machine's workers and report on one. Calls block the calling thread (a virtual thread or the agent's
  * scheduler), never an event loop: calling from one is refused. A refusal by the server becomes a
  * {@link ControlPlaneException} with the server's code and message.
  *
@@ -97,6 +100,33 @@ public final class ControlPlaneClient implements AutoCloseable {
     /** {@code POST /api/v1/machines/{id}/heartbeat}. */
     public MachineInfo heartbeat(long machineId) {
         return machine(call(HttpMethod.POST, "/api/v1/machines/" + machineId + "/heartbeat", null));
+    }
+
+    /**
+     * {@code GET /api/v1/machines/{id}/workers}: the workers the control plane wants on the
+     * machine. An entry without an id, a backend, a model or a valid {@code desired}, or with a key
+     * that is not base64url, makes the whole answer a {@code bad_response} naming the worker: a
+     * control plane that sends it has a bug, and guessing would run the wrong thing.
+     */
+    public List<WorkerAssignment> workers(long machineId) {
+        JsonNode body = call(HttpMethod.GET, "/api/v1/machines/" + machineId + "/workers", null);
+        List<WorkerAssignment> out = new ArrayList<>();
+        for (JsonNode w : body.path("workers")) {
+            out.add(assignment(w));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * {@code POST /api/v1/workers/{id}/report}. A worker the control plane has ended (failed,
+     * preempted, deleted) is refused with status 409: the caller stops it.
+     */
+    public ReportAnswer report(String workerId, WorkerReport report) {
+        requireNonNull(workerId, "workerId is null");
+        requireNonNull(report, "report is null");
+        JsonNode a = call(HttpMethod.POST, "/api/v1/workers/" + URLEncoder.encode(workerId, StandardCharsets.UTF_8)
+                + "/report", report.toJson());
+        return new ReportAnswer(a.path("id").asText(workerId), a.path("state").asText(""), a.path("desired").asText(""));
     }
 
     @Override
@@ -177,6 +207,40 @@ public final class ControlPlaneClient implements AutoCloseable {
         Optional<Instant> last = hb.isTextual() ? Optional.of(Instant.parse(hb.asText())) : Optional.empty();
         return new MachineInfo(m.path("id").asLong(), m.path("gpu_model").asText(""), m.path("num_gpus").asInt(),
                 m.path("listed").asBoolean(true), last);
+    }
+
+    private static WorkerAssignment assignment(JsonNode w) {
+        String id = w.path("id").asText("");
+        try {
+            List<Integer> gpus = new ArrayList<>();
+            for (JsonNode g : w.path("gpus")) {
+                if (!g.canConvertToInt()) {
+                    throw new IllegalArgumentException("gpus must be device indexes, got " + w.path("gpus"));
+                }
+                gpus.add(g.asInt());
+            }
+            byte[] key;
+            try {
+                key = Base64.getUrlDecoder().decode(required(w, "key"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("key is not base64url", e);
+            }
+            return new WorkerAssignment(required(w, "id"), required(w, "endpoint_id"), w.path("endpoint").asText(""),
+                    required(w, "backend"), required(w, "model"), w.path("gpu").asText(""), gpus,
+                    WorkerAssignment.Desired.parse(required(w, "desired")), w.path("state").asText(""), key);
+        } catch (IllegalArgumentException e) {
+            throw new ControlPlaneException(200, "bad_response", "the control plane listed worker '" + id
+                    + "' in a form the agent cannot run: " + e.getMessage(), e);
+        }
+    }
+
+    /** A field as text (the control plane may send ids as numbers); missing or blank is refused by name. */
+    private static String required(JsonNode w, String field) {
+        JsonNode v = w.path(field);
+        if (!v.isValueNode() || v.isNull() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(field + " is missing");
+        }
+        return v.asText();
     }
 
     private String url(String path) {
