@@ -156,6 +156,16 @@ public final class BackendProcess {
         return logs.tail(n);
     }
 
+    /** Up to {@code max} log lines from position {@code from} on; see {@link LogBuffer#since}. */
+    public LogBuffer.Slice logsSince(long from, int max) {
+        return logs.since(from, max);
+    }
+
+    /** Adds one of the agent's own lines (prefixed {@code [flotilla-agent]}) to the backend's log. */
+    public void note(String line) {
+        logs.append(AGENT_PREFIX + requireNonNull(line, "line is null"));
+    }
+
     /** The latest {@code /load} report read, if the backend offers one and one has been read. */
     public Optional<BackendLoad> load() {
         return Optional.ofNullable(load);

@@ -46,6 +46,38 @@ public final class LogBuffer {
         return List.copyOf(all.subList(Math.max(0, all.size() - n), all.size()));
     }
 
+    /**
+     * Up to {@code max} lines from position {@code from} on (positions count every line appended
+     * since the start, so {@link #total()} is the position after the newest), oldest first. Lines
+     * already dropped from the buffer are skipped and counted, so a reader that fell behind learns
+     * how much it missed. Read on with {@link Slice#next()}.
+     */
+    public synchronized Slice since(long from, int max) {
+        if (from < 0 || max < 0) {
+            throw new IllegalArgumentException("from and max must not be negative; got " + from + ", " + max);
+        }
+        long oldestKept = total - lines.size();
+        long start = Math.max(Math.min(from, total), oldestKept);
+        int skip = (int) (start - oldestKept);
+        int n = (int) Math.min(max, total - start);
+        List<String> out = new ArrayList<>(n);
+        var it = lines.iterator();
+        for (int i = 0; i < skip; i++) {
+            it.next();
+        }
+        for (int i = 0; i < n; i++) {
+            out.add(it.next());
+        }
+        return new Slice(List.copyOf(out), Math.max(0, start - from), start + n);
+    }
+
+    /** Lines read by {@link #since}: {@code dropped} lines were lost before they could be read; read on from {@code next}. */
+    public record Slice(List<String> lines, long dropped, long next) {
+        public Slice {
+            lines = List.copyOf(lines);
+        }
+    }
+
     /** Lines appended since the start, including those dropped. */
     public synchronized long total() {
         return total;

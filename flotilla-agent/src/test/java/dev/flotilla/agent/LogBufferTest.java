@@ -25,4 +25,31 @@ class LogBufferTest {
 
         assertThat(logs.lines().getFirst()).hasSizeLessThan(LogBuffer.MAX_LINE_CHARS + 64).endsWith("characters]");
     }
+
+    @Test
+    void readsOnFromAPositionInSlicesAndCountsWhatWasDropped() {
+        LogBuffer logs = new LogBuffer(4);
+        for (int i = 0; i < 3; i++) {
+            logs.append("line " + i);
+        }
+
+        LogBuffer.Slice first = logs.since(0, 2);
+        assertThat(first.lines()).containsExactly("line 0", "line 1");
+        assertThat(first.dropped()).isZero();
+        assertThat(first.next()).isEqualTo(2);
+
+        for (int i = 3; i < 9; i++) {
+            logs.append("line " + i);
+        }
+        // lines 2 to 4 fell out of the buffer of 4 before they were read
+        LogBuffer.Slice second = logs.since(first.next(), 3);
+        assertThat(second.lines()).containsExactly("line 5", "line 6", "line 7");
+        assertThat(second.dropped()).isEqualTo(3);
+        assertThat(second.next()).isEqualTo(8);
+
+        LogBuffer.Slice rest = logs.since(second.next(), 100);
+        assertThat(rest.lines()).containsExactly("line 8");
+        assertThat(rest.next()).isEqualTo(9);
+        assertThat(logs.since(rest.next(), 100).lines()).isEmpty();
+    }
 }
