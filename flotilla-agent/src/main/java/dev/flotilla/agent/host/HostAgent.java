@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * machine instead of listing a second one; it registers anew only when that machine is no longer
  * among the host's. Several agents on one machine each need their own state directory: a lock
  * file ({@code <state-dir>/agent.lock}) refuses a second agent on the same one. A failed heartbeat
- * is logged and retried at the next interval; it never stops the agent.
+ * is logged and retried at the next interval; it never stops the agent. What runs for the machine
+ * (the worker loop, its supervisor) is handed to {@link #closeWith}, so that closing the agent,
+ * from a shutdown hook too, stops it first.
  *
  * <pre>
  *   try (HostAgent agent = HostAgent.start(client, registration, Path.of("/var/lib/flotilla"), Duration.ofSeconds(30))) {
@@ -56,6 +61,7 @@ public final class HostAgent implements AutoCloseable {
     private final AtomicLong heartbeats = new AtomicLong();
     private final AtomicReference<Optional<String>> lastError = new AtomicReference<>(Optional.empty());
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Deque<AutoCloseable> closeFirst = new ArrayDeque<>();
 
     private HostAgent(ControlPlaneClient client, long machineId, boolean reused, Duration interval, FileChannel lockChannel,
             FileLock lock) {
@@ -171,12 +177,37 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
-    /** Stops heartbeating (waiting for one in flight) and releases the state directory. */
+    /**
+     * Has {@link #close} close {@code resource} before it stops heartbeating, the last one handed
+     * over first (the worker loop after the supervisor it runs on). A failure to close one is
+     * logged and the rest are still closed.
+     */
+    public void closeWith(AutoCloseable resource) {
+        requireNonNull(resource, "resource is null");
+        synchronized (closeFirst) {
+            if (!closed.get()) {
+                closeFirst.push(resource);
+                return;
+            }
+        }
+        closeLogged(resource);
+    }
+
+    /**
+     * Closes what was handed to {@link #closeWith}, then stops heartbeating (waiting for one in
+     * flight) and releases the state directory.
+     */
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
-            return;
+        List<AutoCloseable> first;
+        synchronized (closeFirst) {
+            if (closed.getAndSet(true)) {
+                return;
+            }
+            first = List.copyOf(closeFirst);
+            closeFirst.clear();
         }
+        first.forEach(HostAgent::closeLogged);
         scheduler.shutdown(); // cancels the schedule; a heartbeat in flight finishes
         try {
             if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -220,6 +251,17 @@ public final class HostAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("registered machine " + id + " but could not save its id to " + file + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static void closeLogged(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("could not close {}: {}", resource, e.toString());
         }
     }
 

@@ -160,6 +160,24 @@ class HostAgentTest {
     }
 
     @Test
+    void closingTheAgentClosesWhatRunsForItFirstLastHandedOverFirst(@TempDir Path state) {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        HostAgent agent = HostAgent.start(client, REGISTRATION, state, Duration.ofHours(1));
+        agent.closeWith(() -> closed.add("supervisor"));
+        agent.closeWith(() -> {
+            closed.add("workers");
+            throw new IllegalStateException("a resource that fails to close does not keep the others open");
+        });
+
+        agent.close();
+        agent.close();
+
+        assertThat(closed).containsExactly("workers", "supervisor");
+        agent.closeWith(() -> closed.add("late"));
+        assertThat(closed).containsExactly("workers", "supervisor", "late");
+    }
+
+    @Test
     void serverErrorsCarryTheServersCodeAndMessage() {
         assertThatThrownBy(() -> client.heartbeat(7))
                 .isInstanceOfSatisfying(ControlPlaneException.class, e -> {
