@@ -118,15 +118,17 @@ class SupervisorTest {
 
     @Test
     void backendThatNeverBecomesHealthyFailsAfterTheStartupTimeoutAndIsKilled() throws Exception {
+        // Long enough for the emulator's JVM to start and print its ready line on a loaded machine,
+        // so that it is the health check, not the ready line, that runs out of time.
         try (Supervisor impatient = supervisor(SupervisorConfig.defaults()
-                .withStartupTimeout(Duration.ofSeconds(3)).withStopGrace(Duration.ofSeconds(5)))) {
+                .withStartupTimeout(Duration.ofSeconds(10)).withStopGrace(Duration.ofSeconds(5)))) {
             BackendTemplate emulator = BackendTemplates.of("emulator");
             BackendTemplate wrongHealth = new BackendTemplate("wrong-health", emulator.command(), Map.of(),
                     "/not-health", emulator.readySignal(), "");
             BackendProcess backend = impatient.start("w1", wrongHealth, emulator("--time-scale", "0.01"));
 
             assertThat(backend.awaitStarted(START_WAIT)).isEqualTo(BackendState.FAILED);
-            assertThat(backend.reason()).startsWith("not healthy within PT3S: GET /not-health last answered HTTP 404")
+            assertThat(backend.reason()).startsWith("not healthy within PT10S: GET /not-health last answered HTTP 404")
                     .contains("listening on " + backend.port());
             assertThat(backend.awaitExit(START_WAIT)).isEqualTo(BackendState.FAILED);
             assertThat(ports.isAllocated(backend.port())).isFalse();
