@@ -81,7 +81,7 @@ class AgentCommandTest {
         JsonNode m = machines.get(0);
         long id = m.path("id").asLong();
         assertThat(r.out()).isEqualTo("agent registered machine " + id + " (2x RTX 4090, emulated) with " + server.url()
-                + "; heartbeating every 50ms" + System.lineSeparator());
+                + "; heartbeating every 50ms; workers at 127.0.0.1, polled every 1s" + System.lineSeparator());
         assertThat(m.path("gpu_model").asText()).isEqualTo("RTX_4090");
         assertThat(m.path("num_gpus").asInt()).isEqualTo(2);
         assertThat(m.path("cpu_cores").asDouble()).isEqualTo(Runtime.getRuntime().availableProcessors());
@@ -152,6 +152,44 @@ class AgentCommandTest {
                 "RTX_4090:2", "--state-dir", state.toString(), "--heartbeat-interval", "soon");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--heartbeat-interval must be a duration such as 30s").contains("'soon'");
+    }
+
+    @Test
+    void theWorkerLoopRunsAtTheAdvertisedHostAndPollInterval(@TempDir Path state) throws Exception {
+        String token = newHost();
+        Run r = agent(Map.of(AgentCommand.TOKEN_ENV, token), untilHeartbeats(1, new ArrayList<>()), "--control-plane",
+                server.url(), "--emulate", "RTX_4090:1", "--state-dir", state.toString(), "--heartbeat-interval", "50ms",
+                "--advertise-host", "localhost", "--poll", "250ms", "--ports", "44000-44099");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).endsWith("; heartbeating every 50ms; workers at localhost, polled every 250ms"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void aBadPollIsAUsageError(@TempDir Path state) {
+        Run r = agent(Map.of(AgentCommand.TOKEN_ENV, "t"), neverCalled(), "--control-plane", server.url(), "--emulate",
+                "RTX_4090:2", "--state-dir", state.toString(), "--poll", "0s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--poll must be positive, got '0s'");
+    }
+
+    @Test
+    void aBadPortRangeIsAUsageError(@TempDir Path state) {
+        Run r = agent(Map.of(AgentCommand.TOKEN_ENV, "t"), neverCalled(), "--control-plane", server.url(), "--emulate",
+                "RTX_4090:2", "--state-dir", state.toString(), "--ports", "30000-20000");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--ports must be FIRST-LAST with 1024 <= FIRST <= LAST <= 65535, such as"
+                + " 20000-20999, got '30000-20000'");
+    }
+
+    @Test
+    void anAdvertiseHostThatIsAUrlIsAUsageError(@TempDir Path state) {
+        Run r = agent(Map.of(AgentCommand.TOKEN_ENV, "t"), neverCalled(), "--control-plane", server.url(), "--emulate",
+                "RTX_4090:2", "--state-dir", state.toString(), "--advertise-host", "http://10.0.0.5:8000");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--advertise-host must be a host name or IP address such as 10.0.0.5, got"
+                + " 'http://10.0.0.5:8000'");
     }
 
     @Test
