@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
 public record BackendTemplate(String name, List<String> command, Map<String, String> env, String healthPath,
         String readySignal, String loadPath) {
     /** The placeholders a template may use. */
-    public static final Set<String> PLACEHOLDERS = Set.of("model", "port", "gpus", "gpu", "tp", "java", "classpath");
+    public static final Set<String> PLACEHOLDERS = Set.of("model", "served", "port", "gpus", "gpu", "tp", "java",
+            "classpath");
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
@@ -98,6 +99,7 @@ public record BackendTemplate(String name, List<String> command, Map<String, Str
     public static Map<String, String> values(LaunchSpec spec, int port, String java, String classpath) {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("model", spec.model());
+        values.put("served", spec.servedName());
         values.put("port", Integer.toString(port));
         values.put("gpus", spec.gpus().stream().map(String::valueOf).collect(Collectors.joining(",")));
         values.put("gpu", spec.gpuType());

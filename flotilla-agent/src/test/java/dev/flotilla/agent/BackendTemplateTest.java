@@ -15,7 +15,7 @@ class BackendTemplateTest {
                 "/health", "", ""))
                 .isInstanceOf(FlotillaException.class)
                 .hasMessageContaining("template mine uses unknown placeholders {bogus}, {prot}")
-                .hasMessageContaining("accepted: {classpath}, {gpu}, {gpus}, {java}, {model}, {port}, {tp}");
+                .hasMessageContaining("accepted: {classpath}, {gpu}, {gpus}, {java}, {model}, {port}, {served}, {tp}");
     }
 
     @Test
@@ -31,19 +31,34 @@ class BackendTemplateTest {
         Map<String, String> values = BackendTemplate.values(spec, 20001, "java", "cp");
 
         assertThat(t.argv(values, List.of("--max-model-len", "4096"))).containsExactly("vllm", "serve",
-                "/models/my model; rm -rf /", "--port", "20001", "--host", "127.0.0.1", "--tensor-parallel-size", "2",
+                "/models/my model; rm -rf /", "--served-model-name", "/models/my model; rm -rf /", "--port", "20001", "--host", "127.0.0.1", "--tensor-parallel-size", "2",
                 "--max-model-len", "4096");
         assertThat(t.environment(values)).containsExactly(Map.entry("CUDA_VISIBLE_DEVICES", "2,3"));
     }
 
     @Test
-    void builtInEmulatorUsesTheGivenJavaAndClassPath() {
-        LaunchSpec spec = LaunchSpec.of("Llama-3.1-8B", "H100_SXM", List.of());
+    void builtInEmulatorUsesTheGivenJavaAndClassPathAndAnswersToTheServedName() {
+        LaunchSpec spec = LaunchSpec.of("Llama-3.1-8B", "H100_SXM", List.of()).withServedName("llama");
         List<String> argv = BackendTemplates.of("emulator").argv(BackendTemplate.values(spec, 20002,
                 "/jdk/bin/java", "a.jar:b.jar"), List.of());
 
         assertThat(argv).containsExactly("/jdk/bin/java", "-cp", "a.jar:b.jar", "dev.flotilla.emulator.EmulatorServer",
-                "--port", "20002", "--model", "Llama-3.1-8B", "--gpu", "H100_SXM", "--gpus", "1");
+                "--port", "20002", "--model", "Llama-3.1-8B", "--served-model-name", "llama", "--gpu", "H100_SXM",
+                "--gpus", "1");
+    }
+
+    @Test
+    void everyShippedTemplateButTgiAnswersToTheServedName() {
+        LaunchSpec spec = LaunchSpec.of("meta-llama/Llama-3.1-8B-Instruct", "H100_SXM", List.of(0))
+                .withServedName("my-endpoint");
+        BackendTemplates.all().values().forEach(t -> {
+            List<String> argv = t.argv(BackendTemplate.values(spec, 20003, "java", "cp"), List.of());
+            if (t.name().equals("tgi")) {
+                assertThat(argv).as(t.name()).doesNotContain("my-endpoint");
+            } else {
+                assertThat(argv).as(t.name()).contains("my-endpoint");
+            }
+        });
     }
 
     @Test

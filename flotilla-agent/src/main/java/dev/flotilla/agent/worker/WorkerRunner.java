@@ -312,8 +312,8 @@ public final class WorkerRunner implements AutoCloseable {
         BackendProcess backend;
         try {
             template = BackendTemplates.of(a.backend());
-            LaunchSpec spec = new LaunchSpec(a.model(), a.gpu(), a.gpus(),
-                    config.extraArgs().getOrDefault(template.name(), List.of()), Map.of());
+            LaunchSpec spec = LaunchSpec.of(a.model(), a.gpu(), a.gpus()).withServedName(servedName(a))
+                    .withExtraArgs(config.extraArgs().getOrDefault(template.name(), List.of()));
             backend = supervisor.start(a.id(), template, spec);
         } catch (FlotillaException e) {
             fail(w, "could not launch backend '" + a.backend() + "': " + e.getMessage());
@@ -357,7 +357,7 @@ public final class WorkerRunner implements AutoCloseable {
         BenchmarkResult result;
         try {
             result = benchmark.run(backend.port(), CapacityBenchmark.Workload.forTemplate(template.name()),
-                    a.model());
+                    servedName(a));
         } catch (FlotillaException e) {
             if (w.stopRequested()) {
                 finishStop(w);
@@ -390,6 +390,14 @@ public final class WorkerRunner implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * The name the backend answers to: the endpoint's, since that is the {@code model} clients send
+     * and the gateway forwards their bodies unchanged (the model id where the endpoint has no name).
+     */
+    private static String servedName(WorkerAssignment a) {
+        return a.endpoint().isBlank() ? a.model() : a.endpoint();
     }
 
     private WorkerProxy startProxy(WorkerAssignment a, BackendProcess backend) {
@@ -513,8 +521,9 @@ public final class WorkerRunner implements AutoCloseable {
                     return;
                 }
                 LogBuffer.Slice logs = w.newLogs(config.logLinesPerReport());
+                // Read /load now: the supervisor's last reading may predate the benchmark's end by a second.
                 WorkerReport load = WorkerReport.of(WorkerReport.State.READY, "serving")
-                        .withLoad(load(proxy.inFlight(), backend.load())).withLog(lines(logs));
+                        .withLoad(load(proxy.inFlight(), backend.pollLoad())).withLog(lines(logs));
                 Sent sent = send(w, load);
                 if (sent != Sent.LATER) {
                     w.loadSent(logs.next());

@@ -195,7 +195,8 @@ class WorkerRunnerTest {
         if (token != null) {
             request.putHeader(WorkerToken.HEADER, token);
         }
-        return request.sendBuffer(Buffer.buffer("{\"model\":\"" + MODEL + "\",\"max_tokens\":8,"
+        // clients name the endpoint, and the gateway forwards their body unchanged
+        return request.sendBuffer(Buffer.buffer("{\"model\":\"llama\",\"max_tokens\":8,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}")).await();
     }
 
@@ -229,6 +230,7 @@ class WorkerRunnerTest {
         HttpResponse<Buffer> ok = chat(url, token("12"));
         assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
         assertThat(ok.bodyAsJsonObject().getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(8);
+        assertThat(ok.bodyAsJsonObject().getString("model")).isEqualTo("llama");
         HttpResponse<Buffer> refused = chat(url, null);
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("invalid_worker_token");
