@@ -9,6 +9,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Properties;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The README's first command: the control plane on the embedded database with a seeded demo
- * marketplace (demo data, not real listings), its credentials printed and written to the
- * credentials file the CLI reads.
+ * marketplace (demo data, not real listings), three emulated GPU hosts running real agents, and
+ * two endpoints ready for an OpenAI client ({@link DemoServing}); its credentials printed and
+ * written to the credentials file the CLI reads.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the control plane with a seeded demo"
         + " marketplace on the embedded database, and write the CLI's credentials file.")
@@ -45,25 +47,42 @@ final class DemoCommand implements Callable<Integer> {
                 : Path.of(env.getOrDefault("FLOTILLA_CREDENTIALS", System.getProperty("user.home") + "/.flotilla/credentials"));
         String adminKey = server.newAdminKey().orElseGet(() -> previousAdminKey(file, config));
         server.saveAdminKey();
-        writeCredentials(file, server.url(), creds, adminKey);
+        String openAi = server.openAiUrl().orElse("(gateway disabled: gateway.port=-1)");
+        writeCredentials(file, server.url(), openAi, creds, adminKey);
         int offers = server.market().offers().all().size();
+        System.out.printf("Flotilla demo: control plane at %s; starting 3 emulated GPU hosts and 2 endpoints...%n", server.url());
+        DemoServing serving;
+        try {
+            serving = DemoServing.start(server.url(), creds.hostToken(), creds.tenantKey(), config.dataDir().resolve("demo-agents"));
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        boolean ready = serving.awaitReady(Duration.ofMinutes(3));
         System.out.println("""
                 Flotilla demo marketplace (DEMO DATA: seeded listings, not real machines)
                   control plane  %s   (%d offers; embedded database in %s)
-                  tenant key     %s   (tenant 'demo', $100.00 credit)
-                  host token     %s   (host 'demo-host')
+                  OpenAI API     %s   %s
+                    model '%s'       Llama-3.1-8B on the engine emulator (EMULATED: modelled timing, synthetic text)
+                    model '%s'   all-MiniLM-L6-v2 embeddings (a real model on CPU)
+                  tenant key     %s   (tenant 'demo', $100.00 credit; also the OpenAI API key)
+                  host token     %s   (host 'demo-host'; 3 agents emulate an H100, an A100 and an L4)
                   admin key      %s
                   credentials    written to %s; the CLI reads them from there
 
                 Try, in another terminal:
+                  curl -s %s/chat/completions -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
+                    -d '{"model":"%s","messages":[{"role":"user","content":"Hello"}]}'
+                  ./flotilla endpoint show %s            ./flotilla workers %s
+                  ./flotilla endpoint scale %s 2         ./flotilla usage
                   ./flotilla search offers 'reliability > 0.98 num_gpus=1 gpu_name=RTX_3090 rented=False'
-                  ./flotilla search offers 'gpu_ram>=24 compute_cap>=800 dph<2' -o 'dph'
-                  ./flotilla create rental OFFER_ID
-                  ./flotilla show rentals
+                  ./flotilla plan --model Llama-3.1-8B --input-tokens 512 --output-tokens 128 --rps 5 --ttft-ms 500 --tpot-ms 50
                 Ctrl-C stops it; data persists in the data directory.""".formatted(server.url(), offers,
-                config.dataDir(), creds.tenantKey(), creds.hostToken(), adminKey == null ? "(see data-dir/admin-key)" : adminKey,
-                file));
-        ServerCommand.awaitShutdown(server);
+                config.dataDir(), openAi, ready ? "(workers ready)" : "(workers still starting: ./flotilla workers NAME)",
+                DemoServing.LLM, DemoServing.EMBEDDINGS, creds.tenantKey(), creds.hostToken(),
+                adminKey == null ? "(see data-dir/admin-key)" : adminKey, file, openAi, creds.tenantKey(), DemoServing.LLM,
+                DemoServing.LLM, DemoServing.LLM, DemoServing.LLM));
+        ServerCommand.awaitShutdown(server, serving::close);
         return 0;
     }
 
@@ -86,9 +105,11 @@ final class DemoCommand implements Callable<Integer> {
         return null;
     }
 
-    static void writeCredentials(Path file, String url, DemoMarket.Credentials c, String adminKey) throws IOException {
+    static void writeCredentials(Path file, String url, String openAiUrl, DemoMarket.Credentials c, String adminKey)
+            throws IOException {
         Properties p = new Properties();
         p.setProperty("url", url);
+        p.setProperty("openai_base_url", openAiUrl);
         p.setProperty("api_key", c.tenantKey());
         p.setProperty("host_token", c.hostToken());
         if (adminKey != null) {

@@ -31,10 +31,19 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     static void awaitShutdown(FlotillaServer server) throws InterruptedException {
+        awaitShutdown(server, () -> {});
+    }
+
+    /** Blocks until the process is asked to stop; then runs {@code first} (e.g. the demo's agents), then closes the server. */
+    static void awaitShutdown(FlotillaServer server, Runnable first) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            done.countDown();
+            try {
+                first.run();
+            } finally {
+                server.close();
+                done.countDown();
+            }
         }, "flotilla-shutdown"));
         done.await();
     }

@@ -1,0 +1,189 @@
+package dev.flotilla.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.agent.host.HostAgent;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+
+/**
+ * The demo's serving side: three emulated GPU hosts, each a real {@code flotilla agent} (the same
+ * command a host runs, here on threads of the demo's process, with their model servers as child
+ * processes), and two endpoints of the demo tenant scaled to one worker each: an LLM on the engine
+ * emulator and the real all-MiniLM-L6-v2 embedding model. Endpoints that exist already (a restart
+ * on the same data directory) are kept as they are.
+ */
+final class DemoServing implements AutoCloseable {
+    /** One emulated host: its name (state directory), GPUs, country and port range. */
+    record DemoAgent(String name, String emulate, String country, String ports) {}
+
+    static final List<DemoAgent> AGENTS = List.of(
+            new DemoAgent("agent-h100", "H100_SXM:1", "US", "21000-21099"),
+            new DemoAgent("agent-a100", "A100_SXM4_80GB:1", "DE", "21100-21199"),
+            new DemoAgent("agent-l4", "L4:1", "SE", "21200-21299"));
+    static final String LLM = "llama-3.1-8b";
+    static final String EMBEDDINGS = "all-minilm-l6-v2";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<HostAgent> agents = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String controlPlane;
+    private final String tenantKey;
+
+    private DemoServing(String controlPlane, String tenantKey) {
+        this.controlPlane = controlPlane;
+        this.tenantKey = tenantKey;
+    }
+
+    /**
+     * Starts the agents (returns once each has listed its machine), then makes sure the two
+     * endpoints exist with a worker each. Workers become ready in the background:
+     * {@link #awaitReady} waits for them.
+     */
+    static DemoServing start(String controlPlane, String hostToken, String tenantKey, Path stateRoot) {
+        requireNonNull(hostToken, "hostToken is null");
+        DemoServing demo = new DemoServing(requireNonNull(controlPlane, "controlPlane is null"),
+                requireNonNull(tenantKey, "tenantKey is null"));
+        CountDownLatch listed = new CountDownLatch(AGENTS.size());
+        List<String> failures = new CopyOnWriteArrayList<>();
+        try {
+            for (DemoAgent a : AGENTS) {
+                AgentCommand command = new AgentCommand(Map.of(), agent -> {
+                    demo.agents.add(agent);
+                    listed.countDown();
+                    demo.stop.await();
+                });
+                StringWriter err = new StringWriter();
+                CommandLine cl = new CommandLine(command);
+                cl.setOut(new PrintWriter(new StringWriter()));
+                cl.setErr(new PrintWriter(err, true));
+                dev.flotilla.cli.client.ClientCommands.configure(cl);
+                demo.threads.add(Thread.ofVirtual().name("demo-" + a.name()).start(() -> {
+                    int exit = cl.execute("--control-plane", controlPlane, "--token", hostToken, "--emulate", a.emulate(),
+                            "--country", a.country(), "--state-dir", stateRoot.resolve(a.name()).toString(),
+                            "--ports", a.ports(), "--heartbeat-interval", "5s");
+                    if (exit != 0) {
+                        failures.add(a.name() + ": " + err.toString().strip());
+                        listed.countDown();
+                    }
+                }));
+            }
+            if (!listed.await(60, TimeUnit.SECONDS) || !failures.isEmpty()) {
+                throw new IllegalStateException("demo agents did not start: " + (failures.isEmpty()
+                        ? "no answer within 60 s" : String.join("; ", failures)));
+            }
+            demo.ensureEndpoint(LLM, """
+                    {"name": "%s", "backend": "emulator", "model": "Llama-3.1-8B", "requirement": "gpu_ram>=40 num_gpus=1",
+                     "capacity": "interruptible", "min_workers": 0, "max_workers": 2, "max_queue_ms": 30000,
+                     "routing": "least-load"}""".formatted(LLM));
+            demo.ensureEndpoint(EMBEDDINGS, """
+                    {"name": "%s", "backend": "embeddings", "model": "all-MiniLM-L6-v2", "requirement": "gpu_name=L4",
+                     "capacity": "on-demand", "min_workers": 0, "max_workers": 1, "max_queue_ms": 30000}""".formatted(EMBEDDINGS));
+            return demo;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            demo.close();
+            throw new IllegalStateException("interrupted while starting the demo agents", e);
+        } catch (RuntimeException e) {
+            demo.close();
+            throw e;
+        }
+    }
+
+    /** Creates the endpoint unless it exists, and gives it one worker unless it has a count already. */
+    private void ensureEndpoint(String name, String spec) {
+        JsonNode existing = call("GET", "/api/v1/endpoints/" + name, null, 200, 404);
+        if (existing.has("error")) {
+            call("POST", "/api/v1/endpoints", spec, 201);
+            existing = call("GET", "/api/v1/endpoints/" + name, null, 200);
+        }
+        if (existing.path("desired_workers").asInt() == 0) {
+            call("POST", "/api/v1/endpoints/" + name + "/scale", "{\"workers\": 1}", 200);
+        }
+    }
+
+    /** Waits until both endpoints have a ready worker; false when {@code timeout} passed first. */
+    boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (readyWorkers(LLM) > 0 && readyWorkers(EMBEDDINGS) > 0) {
+                return true;
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    int readyWorkers(String endpoint) {
+        int n = 0;
+        for (JsonNode w : call("GET", "/api/v1/endpoints/" + endpoint + "/workers", null, 200).path("workers")) {
+            if (w.path("state").asText().equals("ready")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private JsonNode call(String method, String path, String body, int... accepted) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(controlPlane + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + tenantKey);
+        if (body != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            for (int ok : accepted) {
+                if (r.statusCode() == ok) {
+                    return JSON.readTree(r.body());
+                }
+            }
+            throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + method + " " + path, e);
+        }
+    }
+
+    /** The running agents (tests stop their workers' processes through them). */
+    List<HostAgent> agents() {
+        return List.copyOf(agents);
+    }
+
+    /** Stops the agents, which stop their workers' processes, and waits for them. */
+    @Override
+    public void close() {
+        stop.countDown();
+        for (Thread t : threads) {
+            try {
+                t.join(Duration.ofSeconds(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        http.close();
+    }
+}
