@@ -56,6 +56,11 @@ record ParsedRequest(String model, boolean stream, String promptText, long promp
                 maxTokens = m.asLong();
             }
         }
+        // OpenAI accepts 1..128 choices; anything else is refused here, before it costs a worker.
+        JsonNode n = root.get("n");
+        if (n != null && !n.isNull() && (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > 128)) {
+            throw new GatewayException(OpenAiError.invalid("n", "invalid_value", "'n' must be an integer from 1 to 128, got " + n));
+        }
         StringBuilder text = new StringBuilder();
         long overhead = 0;
         JsonNode messages = root.get("messages");

@@ -279,6 +279,12 @@ class GatewayTest {
         assertError(post("sk-acme", "/v1/chat/completions", ""), 400, "invalid_json");
         assertError(post("sk-acme", "/v1/chat/completions", "{\"messages\":[]}"), 400, "missing_model");
         assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"stream\":\"yes\"")), 400, null);
+        assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"max_tokens\":0")), 400, "invalid_value");
+        assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"max_tokens\":\"ten\"")), 400,
+                "invalid_value");
+        assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"n\":0")), 400, "invalid_value");
+        assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"n\":129")), 400, "invalid_value");
+        assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "hi", ",\"n\":1.5")), 400, "invalid_value");
         assertError(post("sk-acme", "/v1/chat/completions", chat("fast-llama", "x".repeat(100_000), "")), 413,
                 "request_too_large");
         assertError(post("sk-acme", "/v1/nothing", ok), 404, "not_found");

@@ -128,7 +128,9 @@ public record FlotillaConfig(
         Path dataDir = Path.of(expandHome(v.get("data-dir")));
         String dbUrl = v.get("db.url");
         if (dbUrl == null || dbUrl.isBlank()) {
-            dbUrl = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("flotilla") + ";LOCK_TIMEOUT=10000";
+            // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the database under the
+            // server's, while agents drain and the last usage batch is written; the server closes it.
+            dbUrl = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("flotilla") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
         }
         return new FlotillaConfig(
                 v.get("http.host"),
