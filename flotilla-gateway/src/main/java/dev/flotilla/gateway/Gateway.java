@@ -21,6 +21,8 @@ import dev.flotilla.routing.RoutingRequest;
 import dev.flotilla.routing.WorkerState;
 import dev.flotilla.routing.WorkerStatus;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -86,8 +88,7 @@ public final class Gateway implements AutoCloseable {
     private final InstantSource clock;
     private final RateLimiter limiter;
     private final Vertx vertx;
-    private final HttpClient client;
-    private final HttpServer server;
+    private final int port;
     private final long tickTimer;
     private final Map<String, EndpointState> endpoints = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -104,15 +105,40 @@ public final class Gateway implements AutoCloseable {
         this.limiter = new RateLimiter(config.defaultRateLimit(), config.tenantRateLimits());
         this.vertx = Vertx.vertx();
         try {
-            this.client = vertx.createHttpClient(new HttpClientOptions()
-                            .setKeepAlive(true)
-                            .setConnectTimeout((int) config.connectTimeout().toMillis()),
-                    new PoolOptions().setHttp1MaxSize(1024));
-            this.server = vertx.createHttpServer().requestHandler(router()).listen(config.port()).await();
+            // One server and one upstream client per event loop, sharing the port (Vert.x spreads
+            // connections over them): a single server would put every connection on one thread.
+            // A negative port is Vert.x's "random port, shared by every server given the same value".
+            int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+            int listen = config.port() == 0 ? -1 : config.port();
+            Loop first = new Loop(listen);
+            vertx.deployVerticle(first).await();
+            this.port = first.server.actualPort();
+            for (int i = 1; i < loops; i++) {
+                vertx.deployVerticle(new Loop(listen)).await();
+            }
             this.tickTimer = vertx.setPeriodic(CAPACITY_TICK_MS, id -> tick());
         } catch (RuntimeException e) {
             vertx.close().await();
             throw e;
+        }
+    }
+
+    /** One event loop's server and its own client to the workers. */
+    private final class Loop extends VerticleBase {
+        private final int listenPort;
+        private HttpServer server;
+
+        Loop(int listenPort) {
+            this.listenPort = listenPort;
+        }
+
+        @Override
+        public Future<?> start() {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+                            .setKeepAlive(true)
+                            .setConnectTimeout((int) config.connectTimeout().toMillis()),
+                    new PoolOptions().setHttp1MaxSize(1024));
+            return vertx.createHttpServer().requestHandler(router(client)).listen(listenPort).onSuccess(s -> server = s);
         }
     }
 
@@ -124,7 +150,7 @@ public final class Gateway implements AutoCloseable {
 
     /** The port it listens on. */
     public int port() {
-        return server.actualPort();
+        return port;
     }
 
     /** Requests the gateway has in flight on {@code workerId} now. */
@@ -142,19 +168,15 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         vertx.cancelTimer(tickTimer);
-        try {
-            server.close().await();
-        } finally {
-            vertx.close().await();
-        }
+        vertx.close().await(); // undeploys the loops: their servers and clients close
     }
 
-    private io.vertx.ext.web.Router router() {
+    private io.vertx.ext.web.Router router(HttpClient client) {
         io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
         router.post().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
         router.get("/v1/models").handler(this::models);
         for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
-            router.post(path).handler(ctx -> proxy(ctx, path));
+            router.post(path).handler(ctx -> proxy(ctx, path, client));
         }
         router.route().last().handler(ctx -> new OpenAiError(404, "invalid_request_error", null, "not_found",
                 "no route " + ctx.request().method() + " " + ctx.request().path()
@@ -211,7 +233,7 @@ public final class Gateway implements AutoCloseable {
         ctx.response().putHeader("Content-Type", "application/json").end(body.toString());
     }
 
-    private void proxy(RoutingContext ctx, String path) {
+    private void proxy(RoutingContext ctx, String path, HttpClient client) {
         try {
             Caller caller = authenticate(ctx);
             Buffer body = ctx.body().buffer();
@@ -220,7 +242,7 @@ public final class Gateway implements AutoCloseable {
                     new GatewayException(new OpenAiError(404, "invalid_request_error", "model", "model_not_found",
                             "the model '" + parsed.model() + "' does not exist or you do not have access to it; "
                                     + "available: " + directory.models(caller.tenantId()), 0)));
-            Exchange exchange = new Exchange(ctx, path, caller, parsed, view, body);
+            Exchange exchange = new Exchange(ctx, path, caller, parsed, view, body, client);
             exchange.start();
         } catch (GatewayException e) {
             e.error().send(ctx.response());
@@ -319,6 +341,7 @@ public final class Gateway implements AutoCloseable {
         final Caller caller;
         final ParsedRequest parsed;
         final Buffer body;
+        final HttpClient client;
         final String requestId;
         final EndpointState ep;
         final String endpointId;
@@ -333,9 +356,11 @@ public final class Gateway implements AutoCloseable {
         String worker;
         long workerStartNanos;
         HttpClientRequest upstream;
+        Buffer pending;
         String lastFailure = "no worker answered";
 
-        Exchange(RoutingContext ctx, String path, Caller caller, ParsedRequest parsed, EndpointView view, Buffer body) {
+        Exchange(RoutingContext ctx, String path, Caller caller, ParsedRequest parsed, EndpointView view, Buffer body,
+                HttpClient client) {
             this.ctx = ctx;
             this.response = ctx.response();
             this.context = vertx.getOrCreateContext();
@@ -343,6 +368,7 @@ public final class Gateway implements AutoCloseable {
             this.caller = caller;
             this.parsed = parsed;
             this.body = body;
+            this.client = client;
             this.requestId = "req-" + ids.incrementAndGet();
             this.endpointId = view.endpointId();
             this.ep = endpointState(view);
@@ -573,15 +599,11 @@ public final class Gateway implements AutoCloseable {
                 long completion = 0;
                 boolean estimated = true;
                 if (up.statusCode() / 100 == 2) {
-                    try {
-                        JsonNode usage = MAPPER.readTree(answer.getBytes()).path("usage");
-                        if (usage.isObject()) {
-                            prompt = usage.path("prompt_tokens").asLong(prompt);
-                            completion = usage.path("completion_tokens").asLong(0);
-                            estimated = false;
-                        }
-                    } catch (Exception e) {
-                        // not JSON: keep the estimate
+                    Optional<JsonNode> usage = UsageField.of(answer.getBytes());
+                    if (usage.isPresent()) {
+                        prompt = usage.get().path("prompt_tokens").asLong(prompt);
+                        completion = usage.get().path("completion_tokens").asLong(0);
+                        estimated = false;
                     }
                 } else {
                     prompt = 0;
@@ -605,11 +627,15 @@ public final class Gateway implements AutoCloseable {
                     committed = true;
                 }
                 scanner.feed(chunk);
-                response.write(chunk);
-                if (response.writeQueueFull()) {
-                    up.pause();
-                    response.drainHandler(v -> up.resume());
+                // Events the worker sent together reach this handler one by one within one pass of
+                // the event loop; writing (and flushing) each alone costs a system call per token.
+                // Gather what arrives in this pass and write it once right after: order kept, no
+                // added wait.
+                if (pending == null) {
+                    pending = Buffer.buffer(Math.max(256, chunk.length() * 4));
+                    context.runOnContext(v -> flushPending(up));
                 }
+                pending.appendBuffer(chunk);
             });
             up.exceptionHandler(e -> {
                 if (!over[0] && !finished) {
@@ -627,8 +653,31 @@ public final class Gateway implements AutoCloseable {
                     return;
                 }
                 streamUsage(scanner, 200);
-                response.end();
+                Buffer rest = takePending();
+                if (rest == null) {
+                    response.end();
+                } else {
+                    response.end(rest);
+                }
             });
+        }
+
+        private Buffer takePending() {
+            Buffer b = pending;
+            pending = null;
+            return b;
+        }
+
+        private void flushPending(HttpClientResponse up) {
+            Buffer b = takePending();
+            if (b == null || response.ended() || response.closed()) {
+                return;
+            }
+            response.write(b);
+            if (response.writeQueueFull()) {
+                up.pause();
+                response.drainHandler(v -> up.resume());
+            }
         }
 
         private void broken(HttpClientResponse up, SseScanner scanner, String why) {
@@ -642,6 +691,10 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("stream {} on worker {} broke after it started: {}", requestId, worker, why);
             streamUsage(scanner, 502);
             if (!response.ended() && !response.closed()) {
+                Buffer rest = takePending();
+                if (rest != null) {
+                    response.write(rest);
+                }
                 response.write(new OpenAiError(502, "server_error", null, "stream_interrupted",
                         "the worker's stream broke after it started: " + why, 0).sseEvent());
                 response.end("data: [DONE]\n\n");

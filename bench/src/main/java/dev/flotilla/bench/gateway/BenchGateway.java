@@ -6,6 +6,7 @@ import dev.flotilla.gateway.EndpointView;
 import dev.flotilla.gateway.Gateway;
 import dev.flotilla.gateway.GatewayConfig;
 import dev.flotilla.gateway.HopSigner;
+import dev.flotilla.gateway.TokenSigner;
 import dev.flotilla.gateway.WorkerDirectory;
 import dev.flotilla.routing.RateLimit;
 import dev.flotilla.routing.WorkerState;
@@ -54,11 +55,10 @@ final class BenchGateway implements AutoCloseable {
         };
         Map<String, Caller> keys = Map.of(API_KEY, new Caller(TENANT, "bench key"));
         InstantSource clock = InstantSource.system();
-        // The control plane derives each worker's key once (it hands it to the worker's agent); minting is per request.
+        // As the control plane signs (WorkerKeys): each worker's key derived once, a 60 s token reused for 10 s.
         Map<String, byte[]> workerKeys = new ConcurrentHashMap<>();
-        HopSigner signer = (endpointId, workerId) -> Optional.of(WorkerToken.mint(
-                workerKeys.computeIfAbsent(workerId, w -> WorkerToken.workerKey(SIGNING_SECRET, w)),
-                endpointId, workerId, clock.instant().plusSeconds(60)));
+        HopSigner signer = new TokenSigner(w -> workerKeys.computeIfAbsent(w, k -> WorkerToken.workerKey(SIGNING_SECRET, k)),
+                clock, java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(10));
         try {
             gateway = Gateway.start(GatewayConfig.defaults().withRateLimits(RateLimit.perMinute(HUGE, HUGE), Map.of()),
                     key -> Optional.ofNullable(keys.get(key)), directory, usage, signer, clock);

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.flotilla.core.WorkerToken;
 import dev.flotilla.gateway.HopSigner;
+import dev.flotilla.gateway.TokenSigner;
 import dev.flotilla.store.Database;
 import dev.flotilla.store.SettingsRepo;
 import java.security.SecureRandom;
@@ -24,14 +25,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WorkerKeys implements HopSigner {
     static final String SECRET_SETTING = "worker-signing-secret";
     static final Duration TOKEN_LIFETIME = Duration.ofSeconds(60);
+    /** A token is handed out again for this long, so signing costs one HMAC per worker per 10 s. */
+    static final Duration TOKEN_REUSE = Duration.ofSeconds(10);
 
     private final byte[] secret;
-    private final InstantSource clock;
     private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    private final TokenSigner signer;
 
     WorkerKeys(byte[] secret, InstantSource clock) {
         this.secret = requireNonNull(secret, "secret is null").clone();
-        this.clock = requireNonNull(clock, "clock is null");
+        this.signer = new TokenSigner(this::keyOf, requireNonNull(clock, "clock is null"), TOKEN_LIFETIME, TOKEN_REUSE);
     }
 
     /** The control plane's keys, creating its secret on the first start of the database. */
@@ -64,6 +67,6 @@ public final class WorkerKeys implements HopSigner {
 
     @Override
     public Optional<String> sign(String endpointId, String workerId) {
-        return Optional.of(WorkerToken.mint(keyOf(workerId), endpointId, workerId, clock.instant().plus(TOKEN_LIFETIME)));
+        return signer.sign(endpointId, workerId);
     }
 }
