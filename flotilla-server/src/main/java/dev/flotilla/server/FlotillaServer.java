@@ -3,6 +3,7 @@ package dev.flotilla.server;
 import dev.flotilla.gateway.Gateway;
 import dev.flotilla.gateway.GatewayConfig;
 import dev.flotilla.market.gpu.GpuCatalog;
+import dev.flotilla.routing.RateLimit;
 import dev.flotilla.server.serving.Reconciler;
 import dev.flotilla.server.serving.ServingDirectory;
 import dev.flotilla.server.serving.ServingService;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -97,7 +99,9 @@ public final class FlotillaServer implements AutoCloseable {
         this.port = api.start();
         // The gateway times queues and signs tokens on the wall clock: both are about real waits.
         this.gateway = config.gatewayPort() < 0 ? Optional.empty() : Optional.of(Gateway.start(
-                GatewayConfig.defaults().withPort(config.gatewayPort()), tenantKeys, directory, usage, keys,
+                GatewayConfig.defaults().withPort(config.gatewayPort()).withRateLimits(
+                        RateLimit.perMinute(config.requestsPerMinute(), config.tokensPerMinute()), Map.of()),
+                tenantKeys, directory, usage, keys,
                 InstantSource.system()));
         every(config.meterInterval(), "metering", market::meterAll);
         every(config.reconcileInterval(), "reconcile", reconciler::reconcile);

@@ -40,6 +40,8 @@ public record FlotillaConfig(
         int defaultDiskGb,
         Duration offerCacheTtl,
         int gatewayPort,
+        long requestsPerMinute,
+        long tokensPerMinute,
         Duration reconcileInterval,
         Duration workerStartTimeout,
         Duration drainTimeout,
@@ -72,6 +74,12 @@ public record FlotillaConfig(
         if (gatewayPort < -1 || gatewayPort > 65535) {
             throw bad("gateway.port", gatewayPort + "", "a port 0..65535 (0 picks a free one) or -1 to run no gateway");
         }
+        if (requestsPerMinute < 1) {
+            throw bad("gateway.requests-per-minute", requestsPerMinute + "", "at least 1");
+        }
+        if (tokensPerMinute < 1) {
+            throw bad("gateway.tokens-per-minute", tokensPerMinute + "", "at least 1");
+        }
         if (maxQueueLength < 1) {
             throw bad("serving.max-queue-length", maxQueueLength + "", "at least 1");
         }
@@ -94,6 +102,8 @@ public record FlotillaConfig(
         d.put("market.default-disk-gb", "10");
         d.put("market.offer-cache-ttl", "PT2S");
         d.put("gateway.port", "8081");
+        d.put("gateway.requests-per-minute", "600");
+        d.put("gateway.tokens-per-minute", "1000000");
         d.put("serving.reconcile-interval", "PT1S");
         d.put("serving.worker-start-timeout", "PT10M");
         d.put("serving.drain-timeout", "PT60S");
@@ -148,6 +158,8 @@ public record FlotillaConfig(
                 integer(v, "market.default-disk-gb"),
                 duration(v, "market.offer-cache-ttl"),
                 integer(v, "gateway.port"),
+                Long.parseLong(number(v, "gateway.requests-per-minute")),
+                Long.parseLong(number(v, "gateway.tokens-per-minute")),
                 duration(v, "serving.reconcile-interval"),
                 duration(v, "serving.worker-start-timeout"),
                 duration(v, "serving.drain-timeout"),
@@ -157,14 +169,16 @@ public record FlotillaConfig(
     public FlotillaConfig withHttpPort(int port) {
         return new FlotillaConfig(httpHost, port, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
-                gatewayPort, reconcileInterval, workerStartTimeout, drainTimeout, maxQueueLength);
+                gatewayPort, requestsPerMinute, tokensPerMinute, reconcileInterval, workerStartTimeout, drainTimeout,
+                maxQueueLength);
     }
 
     /** The same settings with the gateway on {@code port} (0 picks a free one, -1 runs none). */
     public FlotillaConfig withGatewayPort(int port) {
         return new FlotillaConfig(httpHost, httpPort, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
-                port, reconcileInterval, workerStartTimeout, drainTimeout, maxQueueLength);
+                port, requestsPerMinute, tokensPerMinute, reconcileInterval, workerStartTimeout, drainTimeout,
+                maxQueueLength);
     }
 
     public boolean embeddedDatabase() {

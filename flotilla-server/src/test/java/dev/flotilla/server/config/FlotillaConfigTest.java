@@ -78,5 +78,20 @@ class FlotillaConfigTest {
                 Map.of())).hasMessageContaining("market.meter-interval");
         assertThatThrownBy(() -> FlotillaConfig.load(Optional.empty(), Map.of(), Map.of("market.platform-fee-bps", "9000")))
                 .hasMessageContaining("platform-fee-bps");
+        assertThatThrownBy(() -> FlotillaConfig.load(Optional.empty(), Map.of("FLOTILLA_GATEWAY_PORT", "-2"), Map.of()))
+                .hasMessageContaining("gateway.port").hasMessageContaining("-1 to run no gateway");
+        assertThatThrownBy(() -> FlotillaConfig.load(Optional.empty(), Map.of(), Map.of("gateway.requests-per-minute", "0")))
+                .hasMessageContaining("gateway.requests-per-minute");
+        assertThatThrownBy(() -> FlotillaConfig.load(Optional.empty(), Map.of(), Map.of("serving.reconcile-interval", "0s")))
+                .hasMessageContaining("serving.reconcile-interval");
+    }
+
+    @Test
+    void servingSettingsComeFromTheEnvironment() {
+        FlotillaConfig c = FlotillaConfig.load(Optional.empty(), Map.of("FLOTILLA_GATEWAY_PORT", "9181",
+                "FLOTILLA_GATEWAY_TOKENS_PER_MINUTE", "5000", "FLOTILLA_SERVING_DRAIN_TIMEOUT", "2m"), Map.of());
+        org.assertj.core.api.Assertions.assertThat(c.gatewayPort()).isEqualTo(9181);
+        org.assertj.core.api.Assertions.assertThat(c.tokensPerMinute()).isEqualTo(5000);
+        org.assertj.core.api.Assertions.assertThat(c.drainTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     }
 }
