@@ -77,6 +77,8 @@ public final class Gateway implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /** How often endpoints with waiting requests re-read their capacity (cold start, scale-up). */
     private static final long CAPACITY_TICK_MS = 25;
+    /** A caller's region for the {@code region} router, e.g. {@code DE}. */
+    static final String REGION_HEADER = "X-Flotilla-Region";
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding",
             "content-length", "upgrade", "proxy-connection", "te", "trailer");
 
@@ -376,7 +378,13 @@ public final class Gateway implements AutoCloseable {
             long[] prefix = parsed.promptText().isEmpty()
                     ? new long[0]
                     : PrefixHashes.ofText(parsed.promptText(), PrefixHashes.DEFAULT_BLOCK_CHARS, 4);
-            this.routing = RoutingRequest.of(endpointId).withPrefix(prefix);
+            RoutingRequest r = RoutingRequest.of(endpointId).withPrefix(prefix);
+            // The region router prefers the caller's region (its header) or else the gateway's own.
+            String region = ctx.request().getHeader(REGION_HEADER);
+            if (region == null || region.isBlank()) {
+                region = config.region();
+            }
+            this.routing = region.isBlank() ? r : r.withCallerRegion(region.strip());
         }
 
         void start() {

@@ -18,6 +18,8 @@ import java.util.Map;
  *     {@code max_tokens}; reconciled with the actual usage afterwards
  * @param defaultRateLimit rate limit of tenants without their own
  * @param tenantRateLimits rate limits by tenant id
+ * @param region the gateway's own region (workers' region values, e.g. a country code), used by the
+ *     {@code region} router when the caller names none in {@code X-Flotilla-Region}; empty for none
  */
 public record GatewayConfig(
         int port,
@@ -27,7 +29,8 @@ public record GatewayConfig(
         Duration upstreamIdleTimeout,
         long defaultMaxTokens,
         RateLimit defaultRateLimit,
-        Map<String, RateLimit> tenantRateLimits) {
+        Map<String, RateLimit> tenantRateLimits,
+        String region) {
     public GatewayConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
@@ -45,32 +48,38 @@ public record GatewayConfig(
         }
         requireNonNull(defaultRateLimit, "defaultRateLimit is null");
         tenantRateLimits = Map.copyOf(tenantRateLimits);
+        requireNonNull(region, "region is null (use \"\" for none)");
     }
 
     /** Port 0, 1 MiB bodies, 3 attempts, 2 s connect, 60 s idle, 256 reserved tokens, 600 rpm / 1M tpm. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(0, 1L << 20, 3, Duration.ofSeconds(2), Duration.ofSeconds(60), 256,
-                RateLimit.perMinute(600, 1_000_000), Map.of());
+                RateLimit.perMinute(600, 1_000_000), Map.of(), "");
     }
 
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(newPort, maxBodyBytes, maxAttempts, connectTimeout, upstreamIdleTimeout,
-                defaultMaxTokens, defaultRateLimit, tenantRateLimits);
+                defaultMaxTokens, defaultRateLimit, tenantRateLimits, region);
     }
 
     public GatewayConfig withMaxBodyBytes(long bytes) {
         return new GatewayConfig(port, bytes, maxAttempts, connectTimeout, upstreamIdleTimeout,
-                defaultMaxTokens, defaultRateLimit, tenantRateLimits);
+                defaultMaxTokens, defaultRateLimit, tenantRateLimits, region);
     }
 
     public GatewayConfig withMaxAttempts(int attempts) {
         return new GatewayConfig(port, maxBodyBytes, attempts, connectTimeout, upstreamIdleTimeout,
-                defaultMaxTokens, defaultRateLimit, tenantRateLimits);
+                defaultMaxTokens, defaultRateLimit, tenantRateLimits, region);
     }
 
     public GatewayConfig withRateLimits(RateLimit defaultLimit, Map<String, RateLimit> perTenant) {
         return new GatewayConfig(port, maxBodyBytes, maxAttempts, connectTimeout, upstreamIdleTimeout,
-                defaultMaxTokens, defaultLimit, perTenant);
+                defaultMaxTokens, defaultLimit, perTenant, region);
+    }
+
+    public GatewayConfig withRegion(String newRegion) {
+        return new GatewayConfig(port, maxBodyBytes, maxAttempts, connectTimeout, upstreamIdleTimeout,
+                defaultMaxTokens, defaultRateLimit, tenantRateLimits, newRegion);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -471,4 +471,31 @@ class GatewayTest {
             checking.close().await();
         }
     }
+
+    @Test
+    void theRegionRouterPrefersTheCallersRegion() throws Exception {
+        EmulatorServer eu = emulator("region-llama", 0.02);
+        EmulatorServer us = emulator("region-llama", 0.02);
+        DIRECTORY.put("tight", new EndpointView("ep-region", "region-llama", "region", Duration.ofSeconds(30), 10,
+                List.of(WorkerState.ready("w-eu", "ep-region", "eu", 8), WorkerState.ready("w-us", "ep-region", "us", 8)),
+                Map.of("w-eu", URI.create("http://127.0.0.1:" + eu.port()),
+                        "w-us", URI.create("http://127.0.0.1:" + us.port()))));
+        try {
+            routeByRegion();
+        } finally {
+            eu.close();
+            us.close();
+        }
+        assertThat(usageOf("ep-region")).extracting(Usage::workerId).containsExactly("w-us", "w-eu", "w-us");
+    }
+
+    private void routeByRegion() {
+        for (String region : List.of("us", "eu", "us")) {
+            HttpResponse<Buffer> r = web.post(gateway.port(), "127.0.0.1", "/v1/chat/completions")
+                    .putHeader("Content-Type", "application/json").putHeader("Authorization", "Bearer sk-tight")
+                    .putHeader("X-Flotilla-Region", region)
+                    .sendBuffer(Buffer.buffer(chat("region-llama", "where am I", ",\"max_tokens\":2"))).await();
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        }
+    }
 }

@@ -100,7 +100,8 @@ public final class FlotillaServer implements AutoCloseable {
         // The gateway times queues and signs tokens on the wall clock: both are about real waits.
         this.gateway = config.gatewayPort() < 0 ? Optional.empty() : Optional.of(Gateway.start(
                 GatewayConfig.defaults().withPort(config.gatewayPort()).withRateLimits(
-                        RateLimit.perMinute(config.requestsPerMinute(), config.tokensPerMinute()), Map.of()),
+                        RateLimit.perMinute(config.requestsPerMinute(), config.tokensPerMinute()), Map.of())
+                        .withRegion(config.gatewayRegion()),
                 tenantKeys, directory, usage, keys,
                 InstantSource.system()));
         every(config.meterInterval(), "metering", market::meterAll);

@@ -42,6 +42,7 @@ public record FlotillaConfig(
         int gatewayPort,
         long requestsPerMinute,
         long tokensPerMinute,
+        String gatewayRegion,
         Duration reconcileInterval,
         Duration workerStartTimeout,
         Duration drainTimeout,
@@ -56,6 +57,7 @@ public record FlotillaConfig(
         requireNonNull(dbUrl, "dbUrl is null");
         requireNonNull(dbUser, "dbUser is null");
         requireNonNull(dbPassword, "dbPassword is null");
+        requireNonNull(gatewayRegion, "gatewayRegion is null");
         if (httpPort < 0 || httpPort > 65535) {
             throw bad("http.port", httpPort + "", "a port 0..65535 (0 picks a free one)");
         }
@@ -104,6 +106,7 @@ public record FlotillaConfig(
         d.put("gateway.port", "8081");
         d.put("gateway.requests-per-minute", "600");
         d.put("gateway.tokens-per-minute", "1000000");
+        d.put("gateway.region", "");
         d.put("serving.reconcile-interval", "PT1S");
         d.put("serving.worker-start-timeout", "PT10M");
         d.put("serving.drain-timeout", "PT60S");
@@ -160,6 +163,7 @@ public record FlotillaConfig(
                 integer(v, "gateway.port"),
                 Long.parseLong(number(v, "gateway.requests-per-minute")),
                 Long.parseLong(number(v, "gateway.tokens-per-minute")),
+                v.get("gateway.region").strip(),
                 duration(v, "serving.reconcile-interval"),
                 duration(v, "serving.worker-start-timeout"),
                 duration(v, "serving.drain-timeout"),
@@ -169,7 +173,7 @@ public record FlotillaConfig(
     public FlotillaConfig withHttpPort(int port) {
         return new FlotillaConfig(httpHost, port, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
-                gatewayPort, requestsPerMinute, tokensPerMinute, reconcileInterval, workerStartTimeout, drainTimeout,
+                gatewayPort, requestsPerMinute, tokensPerMinute, gatewayRegion, reconcileInterval, workerStartTimeout, drainTimeout,
                 maxQueueLength);
     }
 
@@ -177,7 +181,7 @@ public record FlotillaConfig(
     public FlotillaConfig withGatewayPort(int port) {
         return new FlotillaConfig(httpHost, httpPort, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
-                port, requestsPerMinute, tokensPerMinute, reconcileInterval, workerStartTimeout, drainTimeout,
+                port, requestsPerMinute, tokensPerMinute, gatewayRegion, reconcileInterval, workerStartTimeout, drainTimeout,
                 maxQueueLength);
     }
 
