@@ -4,6 +4,7 @@ import dev.flotilla.gateway.Gateway;
 import dev.flotilla.gateway.GatewayConfig;
 import dev.flotilla.market.gpu.GpuCatalog;
 import dev.flotilla.routing.RateLimit;
+import dev.flotilla.server.serving.Lease;
 import dev.flotilla.server.serving.Reconciler;
 import dev.flotilla.server.serving.ServingDirectory;
 import dev.flotilla.server.serving.ServingService;
@@ -69,6 +70,7 @@ public final class FlotillaServer implements AutoCloseable {
     private final UsageWriter usage;
     private final Optional<Gateway> gateway;
     private final AtomicBoolean reconcileKick = new AtomicBoolean();
+    private final Lease reconcileLease;
 
     private FlotillaServer(FlotillaConfig config, InstantSource clock, Database db) {
         this.config = config;
@@ -82,6 +84,9 @@ public final class FlotillaServer implements AutoCloseable {
         this.serving = new ServingService(db, clock, market, keys);
         this.reconciler = new Reconciler(db, clock, market, serving, config.heartbeatTimeout(), config.workerStartTimeout(),
                 config.drainTimeout());
+        // Replicas on one database share the reconciling: only the holder of this lease acts.
+        this.reconcileLease = new Lease(db, clock, "reconciler", replicaId(),
+                Duration.ofSeconds(Math.max(10, config.reconcileInterval().toSeconds() * 5)));
         this.directory = new ServingDirectory(db, config.maxQueueLength());
         this.tenantKeys = new TenantKeys(db);
         this.usage = new UsageWriter(db, clock, directory);
@@ -105,7 +110,7 @@ public final class FlotillaServer implements AutoCloseable {
                 tenantKeys, directory, usage, keys,
                 InstantSource.system()));
         every(config.meterInterval(), "metering", market::meterAll);
-        every(config.reconcileInterval(), "reconcile", reconciler::reconcile);
+        every(config.reconcileInterval(), "reconcile", this::reconcileIfLeader);
         every(DIRECTORY_REFRESH, "gateway directory refresh", directory::refresh);
         every(KEYS_REFRESH, "gateway key refresh", tenantKeys::refresh);
         every(USAGE_FLUSH, "usage flush", usage::flush);
@@ -130,13 +135,29 @@ public final class FlotillaServer implements AutoCloseable {
         }));
     }
 
+    private void reconcileIfLeader() {
+        if (reconcileLease.acquire()) {
+            reconciler.reconcile();
+        }
+    }
+
+    private static String replicaId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
     /** Runs a reconcile pass soon (after a scale), without waiting for the timer; at most one queued. */
     private void kickReconcile() {
         if (reconcileKick.compareAndSet(false, true)) {
             blocking.execute(() -> {
                 reconcileKick.set(false);
                 try {
-                    reconciler.reconcile();
+                    reconcileIfLeader();
                 } catch (RuntimeException e) {
                     LOG.error("reconcile failed; it is retried at the next interval", e);
                 }
@@ -225,6 +246,11 @@ public final class FlotillaServer implements AutoCloseable {
         timers.forEach(vertx::cancelTimer);
         gateway.ifPresent(Gateway::close);
         usage.flush();
+        try {
+            reconcileLease.release();
+        } catch (RuntimeException e) {
+            LOG.warn("could not release the reconciler lease; another replica takes it when it expires", e);
+        }
         api.stop();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
         blocking.shutdown();
