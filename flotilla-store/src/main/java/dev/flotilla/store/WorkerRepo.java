@@ -118,6 +118,12 @@ public final class WorkerRepo {
                 + " WHERE w.state IN ('stopped', 'failed', 'preempted') AND r.state <> 'ended' ORDER BY w.id", WorkerRepo::map);
     }
 
+    /** Endpoints with a worker preempted at or after {@code since}: their replacements go on demand for a while. */
+    public java.util.Set<Long> endpointsPreemptedSince(Connection c, Instant since) throws SQLException {
+        return java.util.Set.copyOf(Sql.list(c, "SELECT DISTINCT endpoint_id FROM workers WHERE state = 'preempted'"
+                + " AND state_since >= ? AND endpoint_id IS NOT NULL", rs -> rs.getLong(1), since.toEpochMilli()));
+    }
+
     /** Moves the worker to {@code state} with its reason and records the event. */
     public void transition(Connection c, long id, State state, String reason, Instant now) throws SQLException {
         Sql.update(c, "UPDATE workers SET state = ?, reason = ?, state_since = ?"

@@ -52,6 +52,12 @@ public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     private static final Set<State> STARTING = EnumSet.of(State.CREATING, State.LOADING, State.BENCHMARKING);
     private static final Set<State> ACTIVE = EnumSet.of(State.CREATING, State.LOADING, State.BENCHMARKING, State.READY);
+    /**
+     * After one of its interruptible workers was preempted, an endpoint's replacements go on demand
+     * for this long: the capacity that preempted it is likely to stay, and flapping between
+     * interruptible rentals costs a cold start each time.
+     */
+    static final Duration PREEMPTION_BACKOFF = Duration.ofMinutes(10);
     /** Grace after the agent's own drain timeout before the control plane stops waiting. */
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
 
@@ -84,7 +90,7 @@ public final class Reconciler {
     public synchronized Pass reconcile() {
         Instant now = clock.instant();
         record Snapshot(List<EndpointRepo.Row> endpoints, List<Worker> live, Map<Long, Rental> rentals,
-                Set<Long> liveMachines, List<Worker> toRelease) {}
+                Set<Long> liveMachines, List<Worker> toRelease, Set<Long> recentlyPreempted) {}
         Snapshot s = db.inTransaction(c -> {
             List<Worker> live = workers.live(c);
             Map<Long, Rental> byId = new java.util.HashMap<>();
@@ -92,7 +98,7 @@ public final class Reconciler {
                 rentals.find(c, w.rentalId()).ifPresent(r -> byId.put(w.id(), r));
             }
             return new Snapshot(endpoints.all(c), live, byId, machines.heartbeatSince(c, now.minus(heartbeatTimeout)),
-                    workers.endedWithLiveRental(c));
+                    workers.endedWithLiveRental(c), workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF)));
         });
         int ended = 0;
         for (Worker w : s.live()) {
@@ -113,7 +119,8 @@ public final class Reconciler {
         int created = 0;
         int drained = 0;
         if (ended > 0) {
-            s = new Snapshot(s.endpoints(), db.inTransaction(workers::live), s.rentals(), s.liveMachines(), List.of());
+            s = new Snapshot(s.endpoints(), db.inTransaction(workers::live), s.rentals(), s.liveMachines(), List.of(),
+                    db.inTransaction(c -> workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF))));
         }
         Map<Long, List<Worker>> byEndpoint = s.live().stream().filter(w -> ACTIVE.contains(w.state())
                 && w.endpointId().isPresent()).collect(Collectors.groupingBy(w -> w.endpointId().get()));
@@ -122,7 +129,7 @@ public final class Reconciler {
             int missing = e.desiredWorkers() - active.size();
             String note = "";
             if (missing > 0) {
-                Growth g = grow(e, active, missing, s.liveMachines());
+                Growth g = grow(e, active, missing, s.liveMachines(), s.recentlyPreempted().contains(e.id()));
                 created += g.created();
                 note = g.note();
             } else if (missing < 0) {
@@ -176,9 +183,10 @@ public final class Reconciler {
 
     private record Growth(int created, String note) {}
 
-    private Growth grow(EndpointRepo.Row e, List<Worker> active, int missing, Set<Long> liveMachines) {
+    private Growth grow(EndpointRepo.Row e, List<Worker> active, int missing, Set<Long> liveMachines,
+            boolean recentlyPreempted) {
         OfferQuery query = OfferQuery.parse(e.requirement(), true);
-        boolean interruptible = e.capacity().equals("interruptible");
+        boolean interruptible = e.capacity().equals("interruptible") && !recentlyPreempted;
         List<Placement.Existing> existing = new ArrayList<>(active.stream()
                 .map(w -> new Placement.Existing(w.machineId(), w.country())).toList());
         int created = 0;

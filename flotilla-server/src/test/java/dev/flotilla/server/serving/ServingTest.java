@@ -239,6 +239,8 @@ class ServingTest {
         assertThat(preempted.get("state").asText()).isEqualTo("preempted");
         JsonNode replacement = workers("llama", false).get(0);
         assertThat(replacement.get("machine_id").asLong()).isEqualTo(free);
+        assertThat(replacement.get("interruptible").asBoolean()).as("after a preemption, replacements go on demand")
+                .isFalse();
 
         // the agent of the free machine goes silent past the heartbeat timeout: its worker fails
         clock.advance(Duration.ofSeconds(91));
