@@ -1,0 +1,371 @@
+package dev.flotilla.sim;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.flotilla.core.Money;
+import dev.flotilla.engine.EngineModel;
+import dev.flotilla.routing.Admission;
+import dev.flotilla.routing.AdmissionQueue;
+import dev.flotilla.routing.AdmissionSettings;
+import dev.flotilla.routing.Router;
+import dev.flotilla.routing.Routers;
+import dev.flotilla.routing.RoutingDecision;
+import dev.flotilla.routing.RoutingRequest;
+import dev.flotilla.routing.WorkerState;
+import dev.flotilla.routing.WorkerStatus;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * Replays a workload in virtual time through the production serving policies: the gateway's
+ * {@link AdmissionQueue} (slots = ready workers x per-worker concurrency, FIFO, deadline =
+ * max queue time), the endpoint's {@link Router}, and a {@link Scaler} asked every tick for the
+ * desired worker count. Workers take a rental latency plus a sampled cold start to become ready,
+ * are billed from the moment they are rented until released, and interruptible ones are
+ * preempted by a Poisson process (their requests are retried from the queue's head; replacements
+ * go on demand for a while, as the reconciler does).
+ *
+ * <p>Service times come from the {@link EngineModel}: a request admitted to a worker running
+ * {@code b} sequences starts with its prefill ({@link EngineModel#prefillMicros}) and then emits
+ * one token per decode step of a batch of {@code b+1} ({@link EngineModel#decodeStepMicros}),
+ * the batch size frozen at admission: a processor-sharing approximation of continuous batching that
+ * keeps a replay of millions of requests fast. TTFT = queue wait + prefill + one step.
+ */
+public final class Simulator {
+    private static final int ARRIVAL = 0;
+    private static final int DONE = 1;
+    private static final int READY = 2;
+    private static final int TICK = 3;
+    private static final int PREEMPT = 4;
+    private static final Instant EPOCH = Instant.EPOCH;
+
+    private final SimConfig cfg;
+    private final EngineModel engine;
+
+    public Simulator(SimConfig cfg, EngineModel engine) {
+        this.cfg = requireNonNull(cfg, "cfg is null");
+        this.engine = requireNonNull(engine, "engine is null");
+    }
+
+    /** Requests per second one worker sustains at full concurrency for a mean request (what scalers size with). */
+    public double perWorkerRps(double meanInputTokens, double meanOutputTokens) {
+        int b = cfg.concurrency();
+        double serviceMicros = engine.prefillMicros(cfg.deployment(), (int) Math.round(meanInputTokens))
+                + meanOutputTokens * engine.decodeStepMicros(cfg.deployment(), b, meanInputTokens + meanOutputTokens / 2);
+        return b / (serviceMicros / 1e6);
+    }
+
+    private record Event(long at, int kind, long seq, int a, int b) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            int c = Long.compare(at, o.at);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private static final class Worker {
+        final int id;
+        final long rentedAt;
+        final boolean interruptible;
+        final Money pricePerHour;
+        long readyAt = -1;
+        long releasedAt = -1;
+        boolean draining;
+        int running;
+        final List<Integer> inService = new ArrayList<>();
+
+        Worker(int id, long rentedAt, boolean interruptible, Money pricePerHour) {
+            this.id = id;
+            this.rentedAt = rentedAt;
+            this.interruptible = interruptible;
+            this.pricePerHour = pricePerHour;
+        }
+
+        boolean ready() {
+            return readyAt >= 0 && releasedAt < 0 && !draining;
+        }
+
+        boolean live() {
+            return releasedAt < 0;
+        }
+    }
+
+    /** Runs {@code requests} (sorted by arrival) under {@code scaler}. */
+    public SimResult run(List<SimRequest> requests, Scaler scaler) {
+        long wallStart = System.nanoTime();
+        int n = requests.size();
+        long[] admittedAt = new long[n];
+        long[] ttft = new long[n];
+        long[] tpot = new long[n];
+        boolean[] rejected = new boolean[n];
+        Arrays.fill(admittedAt, -1);
+        SplittableRandom random = new SplittableRandom(cfg.seed());
+        PriorityQueue<Event> events = new PriorityQueue<>();
+        long[] seq = {0};
+        java.util.function.Consumer<long[]> schedule = e -> events.add(new Event(e[0], (int) e[1], seq[0]++, (int) e[2],
+                (int) e[3]));
+        for (int i = 0; i < n; i++) {
+            schedule.accept(new long[] {requests.get(i).arrivalMicros(), ARRIVAL, i, 0});
+        }
+        long end = n == 0 ? 0 : requests.get(n - 1).arrivalMicros();
+        for (long t = 0; t <= end + cfg.tick().toNanos() / 1000; t += cfg.tick().toNanos() / 1000) {
+            schedule.accept(new long[] {t, TICK, 0, 0});
+        }
+        AdmissionQueue queue = new AdmissionQueue("sim", AdmissionSettings.of(cfg.maxQueueLength(), cfg.maxQueueTime()), 0);
+        Router router = Routers.of(cfg.routing(), new SplittableRandom(cfg.seed()));
+        Map<Integer, Worker> workers = new LinkedHashMap<>();
+        Map<String, Integer> waiting = new HashMap<>();
+        ArrayDeque<Integer> retries = new ArrayDeque<>();
+        int[] nextWorker = {0};
+        long onDemandUntil = Long.MIN_VALUE;
+        int arrivalsThisTick = 0;
+        long processed = 0;
+        List<SimResult.Point> timeline = new ArrayList<>();
+        double capacityRps = perWorkerRps(meanIn(requests), meanOut(requests));
+        long retried = 0;
+        long preemptions = 0;
+
+        if (scaler.initialWorkers(requests, capacityRps) > 0) {
+            for (int i = 0; i < scaler.initialWorkers(requests, capacityRps); i++) {
+                Worker w = new Worker(nextWorker[0]++, 0, false, cfg.onDemandPricePerHour());
+                w.readyAt = 0;
+                workers.put(w.id, w);
+            }
+        }
+
+        while (!events.isEmpty()) {
+            Event e = events.poll();
+            processed++;
+            long now = e.at();
+            Instant vnow = EPOCH.plusNanos(now * 1000);
+            switch (e.kind()) {
+                case ARRIVAL -> {
+                    arrivalsThisTick++;
+                    String id = Integer.toString(e.a());
+                    Admission a = queue.offer(id, vnow);
+                    switch (a) {
+                        case Admission.Admitted ok -> start(e.a(), now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+                        case Admission.Queued q -> waiting.put(id, e.a());
+                        case Admission.Rejected r -> rejected[e.a()] = true;
+                    }
+                }
+                case DONE -> {
+                    Worker w = workers.get(e.b());
+                    if (!w.inService.remove(Integer.valueOf(e.a()))) {
+                        break; // preempted meanwhile: the request was retried elsewhere
+                    }
+                    w.running--;
+                    queue.release(Integer.toString(e.a()), vnow);
+                    if (w.draining && w.running == 0 && w.releasedAt < 0) {
+                        w.releasedAt = now;
+                        queue.setCapacity(slots(workers));
+                    }
+                }
+                case READY -> {
+                    Worker w = workers.get(e.a());
+                    if (w.live() && w.readyAt < 0) {
+                        w.readyAt = now;
+                        queue.setCapacity(slots(workers));
+                    }
+                }
+                case PREEMPT -> {
+                    Worker w = workers.get(e.a());
+                    if (w.live()) {
+                        preemptions++;
+                        w.releasedAt = now;
+                        onDemandUntil = now + cfg.preemptionBackoff().toNanos() / 1000;
+                        // its requests go back to the front of the line: retried, never lost
+                        for (int r : w.inService) {
+                            queue.release(Integer.toString(r), vnow);
+                            retries.add(r);
+                            retried++;
+                        }
+                        w.inService.clear();
+                        w.running = 0;
+                        queue.setCapacity(slots(workers));
+                    }
+                }
+                case TICK -> {
+                    int ready = 0;
+                    int starting = 0;
+                    int inFlight = 0;
+                    for (Worker w : workers.values()) {
+                        if (w.ready()) {
+                            ready++;
+                            inFlight += w.running;
+                        } else if (w.live() && w.readyAt < 0) {
+                            starting++;
+                        }
+                    }
+                    Observation o = new Observation(now, arrivalsThisTick, cfg.tick(), inFlight, queue.waitingCount(), ready,
+                            starting, capacityRps);
+                    int desired = Math.max(0, scaler.desiredWorkers(o, requests));
+                    timeline.add(new SimResult.Point(now / 1e6, arrivalsThisTick / (cfg.tick().toNanos() / 1e9), ready + starting,
+                            desired));
+                    arrivalsThisTick = 0;
+                    int active = ready + starting;
+                    for (int i = active; i < desired; i++) {
+                        boolean interruptible = cfg.interruptible() && now >= onDemandUntil;
+                        Worker w = new Worker(nextWorker[0]++, now, interruptible,
+                                interruptible ? cfg.interruptiblePricePerHour() : cfg.onDemandPricePerHour());
+                        workers.put(w.id, w);
+                        long delay = scaler.instantProvisioning() ? 0 : cfg.rentalLatency().toNanos() / 1000 + coldStart(random);
+                        schedule.accept(new long[] {now + delay, READY, w.id, 0});
+                        if (interruptible && cfg.preemptionsPerHour() > 0) {
+                            double hours = -Math.log(1 - random.nextDouble()) / cfg.preemptionsPerHour();
+                            schedule.accept(new long[] {now + (long) (hours * 3.6e9), PREEMPT, w.id, 0});
+                        }
+                    }
+                    // scale down: not-ready workers first, then the idlest ready ones; drain before release
+                    for (int i = active; i > desired; i--) {
+                        Worker victim = null;
+                        for (Worker w : workers.values()) {
+                            if (w.live() && !w.draining && w.readyAt < 0) {
+                                victim = w;
+                                break;
+                            }
+                        }
+                        if (victim == null) {
+                            for (Worker w : workers.values()) {
+                                if (w.ready() && (victim == null || w.running < victim.running)) {
+                                    victim = w;
+                                }
+                            }
+                        }
+                        if (victim == null) {
+                            break;
+                        }
+                        victim.draining = true;
+                        if (victim.running == 0) {
+                            victim.releasedAt = now;
+                        }
+                    }
+                    queue.setCapacity(slots(workers));
+                    for (AdmissionQueue.Expired x : queue.expire(vnow)) {
+                        Integer r = waiting.remove(x.waiter().requestId());
+                        if (r != null) {
+                            rejected[r] = true;
+                        }
+                    }
+                }
+                default -> throw new IllegalStateException("unknown event " + e.kind());
+            }
+            // hand free slots to retried requests first, then to the queue's head
+            while (!retries.isEmpty() && hasFreeSlot(workers)) {
+                int r = retries.poll();
+                if (queue.offer(Integer.toString(r), vnow) instanceof Admission.Admitted) {
+                    start(r, now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+                } else {
+                    queue.cancel(Integer.toString(r));
+                    retries.addFirst(r);
+                    break;
+                }
+            }
+            while (true) {
+                Optional<AdmissionQueue.Waiter> next = queue.poll(vnow);
+                if (next.isEmpty()) {
+                    break;
+                }
+                Integer r = waiting.remove(next.get().requestId());
+                if (r == null) {
+                    queue.release(next.get().requestId(), vnow);
+                    continue;
+                }
+                start(r, now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+            }
+        }
+        long last = 0;
+        for (Worker w : workers.values()) {
+            last = Math.max(last, w.releasedAt >= 0 ? w.releasedAt : 0);
+        }
+        long horizon = Math.max(end, last);
+        Money cost = Money.ZERO;
+        double gpuHours = 0;
+        for (Worker w : workers.values()) {
+            long until = w.releasedAt >= 0 ? w.releasedAt : horizon;
+            double hours = Math.max(0, until - w.rentedAt) / 3.6e9;
+            gpuHours += hours * cfg.gpusPerWorker();
+            cost = cost.plus(Money.ofMicros(Math.round(w.pricePerHour.micros() * hours)));
+        }
+        return SimResult.of(scaler.name(), cost, gpuHours, requests, admittedAt, ttft, tpot, rejected, cfg, retried,
+                preemptions, processed, (System.nanoTime() - wallStart) / 1e9, timeline);
+    }
+
+    private void start(int r, long now, Map<Integer, Worker> workers, Router router, List<SimRequest> requests,
+            long[] admittedAt, long[] ttft, long[] tpot, java.util.function.Consumer<long[]> schedule) {
+        List<WorkerState> states = new ArrayList<>();
+        for (Worker w : workers.values()) {
+            if (w.ready()) {
+                states.add(new WorkerState(Integer.toString(w.id), "sim", "sim", WorkerStatus.READY, w.running, 0,
+                        cfg.concurrency(), 0, null));
+            }
+        }
+        Optional<RoutingDecision> d = router.choose(RoutingRequest.of("sim"), states);
+        if (d.isEmpty()) {
+            throw new IllegalStateException("admitted with no ready worker at " + now);
+        }
+        Worker w = workers.get(Integer.valueOf(d.get().workerId()));
+        SimRequest q = requests.get(r);
+        int batch = Math.min(cfg.concurrency(), w.running + 1);
+        long prefill = engine.prefillMicros(cfg.deployment(), Math.max(1, q.inputTokens()));
+        long step = engine.decodeStepMicros(cfg.deployment(), batch, q.inputTokens() + q.outputTokens() / 2.0);
+        if (admittedAt[r] < 0) {
+            admittedAt[r] = now;
+        }
+        ttft[r] = now - q.arrivalMicros() + prefill + step;
+        tpot[r] = step;
+        w.running++;
+        w.inService.add(r);
+        schedule.accept(new long[] {now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id});
+    }
+
+    private boolean hasFreeSlot(Map<Integer, Worker> workers) {
+        for (Worker w : workers.values()) {
+            if (w.ready() && w.running < cfg.concurrency()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int slots(Map<Integer, Worker> workers) {
+        int s = 0;
+        for (Worker w : workers.values()) {
+            if (w.ready()) {
+                s += cfg.concurrency();
+            }
+        }
+        return s;
+    }
+
+    /** A cold start drawn from a lognormal with the configured median and p99. */
+    private long coldStart(SplittableRandom random) {
+        double mu = Math.log(cfg.coldStartMedian().toNanos() / 1000.0);
+        double sigma = (Math.log(cfg.coldStartP99().toNanos() / 1000.0) - mu) / 2.326;
+        double z = gaussian(random);
+        return (long) Math.exp(mu + sigma * z);
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        double u1 = 1 - r.nextDouble();
+        double u2 = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    static double meanIn(List<SimRequest> requests) {
+        return requests.stream().mapToInt(SimRequest::inputTokens).average().orElse(1);
+    }
+
+    static double meanOut(List<SimRequest> requests) {
+        return requests.stream().mapToInt(SimRequest::outputTokens).average().orElse(1);
+    }
+}
