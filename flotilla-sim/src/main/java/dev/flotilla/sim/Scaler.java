@@ -13,6 +13,9 @@ public interface Scaler {
         return 0;
     }
 
+    /** A worker asked for at {@code requestedMicros} became ready at {@code readyMicros} (lead-time learning). */
+    default void workerReady(long requestedMicros, long readyMicros) {}
+
     /** Whether workers become ready the moment they are asked for (the oracle's lower bound). */
     default boolean instantProvisioning() {
         return false;

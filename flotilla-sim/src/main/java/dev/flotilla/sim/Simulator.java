@@ -174,6 +174,7 @@ public final class Simulator {
                     Worker w = workers.get(e.a());
                     if (w.live() && w.readyAt < 0) {
                         w.readyAt = now;
+                        scaler.workerReady(w.rentedAt, now);
                         queue.setCapacity(slots(workers));
                     }
                 }

@@ -90,4 +90,21 @@ class SimulatorTest {
         assertThat(a.queueMsP99()).isEqualTo(b.queueMsP99());
         assertThat(a.preemptions()).isEqualTo(b.preemptions());
     }
+
+    @Test
+    void theProductionPoliciesScaleUpWithTheLoadAndSayWhy() {
+        List<SimRequest> trace = step(10, 80, 600, 5);
+        SimConfig cfg = SimConfig.defaults().withPreemptions(false, 0);
+        Simulator sim = new Simulator(cfg, ENGINE);
+        dev.flotilla.autoscale.ScalingSettings settings = dev.flotilla.autoscale.ScalingSettings.defaults().withWorkers(0, 20);
+
+        PolicyScaler reactive = PolicyScaler.reactive(settings, cfg.tick());
+        SimResult r = sim.run(trace, reactive);
+        SimResult p = sim.run(trace, PolicyScaler.predictive(settings, cfg.tick()));
+
+        assertThat(r.timeline().getLast().workers()).isGreaterThan(1);
+        assertThat(r.rejected()).isLessThan(trace.size() / 10);
+        assertThat(p.rejected()).isLessThan(trace.size() / 10);
+        assertThat(reactive.decisions()).isNotEmpty().allSatisfy(d -> assertThat(d.reason()).isNotBlank());
+    }
 }
