@@ -117,7 +117,8 @@ public final class Simulator {
             schedule.accept(new long[] {requests.get(i).arrivalMicros(), ARRIVAL, i, 0});
         }
         long end = n == 0 ? 0 : requests.get(n - 1).arrivalMicros();
-        for (long t = 0; t <= end + cfg.tick().toNanos() / 1000; t += cfg.tick().toNanos() / 1000) {
+        long stop = end + cfg.tick().toNanos() / 1000;
+        for (long t = 0; t <= stop; t += cfg.tick().toNanos() / 1000) {
             schedule.accept(new long[] {t, TICK, 0, 0});
         }
         AdmissionQueue queue = new AdmissionQueue("sim", AdmissionSettings.of(cfg.maxQueueLength(), cfg.maxQueueTime()), 0);
@@ -133,10 +134,13 @@ public final class Simulator {
         double capacityRps = perWorkerRps(meanIn(requests), meanOut(requests));
         long retried = 0;
         long preemptions = 0;
+        long lastEvent = 0;
 
         if (scaler.initialWorkers(requests, capacityRps) > 0) {
+            // provisioned ahead on the same kind of capacity the policies rent, so prices compare
             for (int i = 0; i < scaler.initialWorkers(requests, capacityRps); i++) {
-                Worker w = new Worker(nextWorker[0]++, 0, false, cfg.onDemandPricePerHour());
+                Worker w = new Worker(nextWorker[0]++, 0, cfg.interruptible(),
+                        cfg.interruptible() ? cfg.interruptiblePricePerHour() : cfg.onDemandPricePerHour());
                 w.readyAt = 0;
                 workers.put(w.id, w);
             }
@@ -146,6 +150,7 @@ public final class Simulator {
             Event e = events.poll();
             processed++;
             long now = e.at();
+            lastEvent = now;
             Instant vnow = EPOCH.plusNanos(now * 1000);
             switch (e.kind()) {
                 case ARRIVAL -> {
@@ -223,7 +228,10 @@ public final class Simulator {
                         schedule.accept(new long[] {now + delay, READY, w.id, 0});
                         if (interruptible && cfg.preemptionsPerHour() > 0) {
                             double hours = -Math.log(1 - random.nextDouble()) / cfg.preemptionsPerHour();
-                            schedule.accept(new long[] {now + (long) (hours * 3.6e9), PREEMPT, w.id, 0});
+                            long at = now + (long) (hours * 3.6e9);
+                            if (at <= stop) { // a preemption after the run would only stretch the bill
+                                schedule.accept(new long[] {at, PREEMPT, w.id, 0});
+                            }
                         }
                     }
                     // scale down: not-ready workers first, then the idlest ready ones; drain before release
@@ -284,11 +292,8 @@ public final class Simulator {
                 start(r, now, workers, router, requests, admittedAt, ttft, tpot, schedule);
             }
         }
-        long last = 0;
-        for (Worker w : workers.values()) {
-            last = Math.max(last, w.releasedAt >= 0 ? w.releasedAt : 0);
-        }
-        long horizon = Math.max(end, last);
+        // the bill runs until the last tick, or until the last request finished if later
+        long horizon = Math.max(stop, lastEvent);
         Money cost = Money.ZERO;
         double gpuHours = 0;
         for (Worker w : workers.values()) {

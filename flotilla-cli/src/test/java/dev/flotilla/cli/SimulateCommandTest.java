@@ -1,0 +1,83 @@
+package dev.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SimulateCommandTest {
+    private static final Path SHARED = Path.of(System.getProperty("flotilla.shared.data", "../../shared/data"));
+
+    record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine(Map.of());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        dev.flotilla.cli.client.ClientCommands.configure(cl);
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void theAzureCodeTraceRunsEveryPolicyWithTheReportsFields(@TempDir Path dir) throws Exception {
+        Path trace = SHARED.resolve("traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz");
+        Run r = run("simulate", "--trace", trace.toString(), "--format", "azure", "--json", "--report", dir.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(Files.readString(dir.resolve("results.json")));
+        assertThat(rows).extracting(n -> n.get("policy").asText())
+                .containsExactly("static-peak", "reactive", "predictive", "oracle");
+        for (JsonNode row : rows) {
+            for (String field : new String[] {"policy", "cost_usd", "gpu_hours", "requests", "ttft_slo_attainment",
+                "tpot_slo_attainment", "rejected", "queue_ms_p50", "queue_ms_p99"}) {
+                assertThat(row.has(field)).as(field).isTrue();
+            }
+            assertThat(row.get("requests").asLong()).isEqualTo(8819);
+        }
+        JsonNode oracle = rows.get(3);
+        assertThat(rows.get(0).get("cost_usd").asDouble()).as("static peak costs more than the oracle")
+                .isGreaterThan(oracle.get("cost_usd").asDouble());
+        assertThat(Files.readString(dir.resolve("workers.svg"))).startsWith("<svg").contains("polyline");
+        assertThat(Files.readString(dir.resolve("timeline.csv"))).startsWith("policy,seconds,arrivals_per_s,workers,desired");
+    }
+
+    @Test
+    void badInputIsExit2WithTheReason(@TempDir Path dir) throws Exception {
+        Path trace = SHARED.resolve("traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz");
+        Run policy = run("simulate", "--trace", trace.toString(), "--format", "azure", "--policy", "psychic");
+        assertThat(policy.exit()).isEqualTo(2);
+        assertThat(policy.err()).contains("unknown policy 'psychic'").contains("reactive");
+
+        Run format = run("simulate", "--trace", trace.toString(), "--format", "csv");
+        assertThat(format.exit()).isEqualTo(2);
+        assertThat(format.err()).contains("azure, mooncake, servegen, gentd");
+
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "TIMESTAMP,ContextTokens,GeneratedTokens\n");
+        Run none = run("simulate", "--trace", empty.toString(), "--format", "azure");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).isNotBlank();
+
+        Path unsorted = dir.resolve("unsorted.csv");
+        Files.writeString(unsorted, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:05.0000000,10,5\n"
+                + "2023-11-16 18:17:03.0000000,10,5\n");
+        Run order = run("simulate", "--trace", unsorted.toString(), "--format", "azure");
+        assertThat(order.exit()).isEqualTo(2);
+        assertThat(order.err()).containsIgnoringCase("line 3");
+
+        Run util = run("simulate", "--trace", trace.toString(), "--format", "azure", "--target-util", "1.5");
+        assertThat(util.exit()).isEqualTo(2);
+        assertThat(util.err()).contains("target_util");
+    }
+}
