@@ -85,15 +85,17 @@ class WorkerRunnerTest {
                     error(req.response(), 400, "invalid_argument", "state " + refuseState.get() + " is not accepted");
                     return;
                 }
-                if (ended.containsKey(id)) {
+                // As the real control plane: it lists every worker that has not ended, so a report on
+                // an unlisted one is on an ended worker (409), never a drain request.
+                JsonObject w = listed.get(id);
+                if (ended.containsKey(id) || w == null) {
                     error(req.response(), 409, "conflict", "worker " + id + " has ended");
                     return;
                 }
                 JsonObject report = body.toJsonObject();
                 reports.add(report.copy().put("worker", id));
-                JsonObject w = listed.get(id);
                 req.response().end(new JsonObject().put("id", id).put("state", report.getString("state"))
-                        .put("desired", w == null ? "stop" : w.getString("desired")).encode());
+                        .put("desired", w.getString("desired")).encode());
             } else {
                 error(req.response(), 404, "not_found", "no route " + path);
             }
