@@ -75,6 +75,10 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--target-util", defaultValue = "0.7", paramLabel = "U", description = "Target utilisation (default ${DEFAULT-VALUE}).")
     double targetUtil;
 
+    @Option(names = "--concurrency", paramLabel = "N", description = "Requests one worker serves at once (default 32;"
+            + " 1 for gentd, whose requests are image generations with measured service times).")
+    Integer concurrency;
+
     @Option(names = "--on-demand", description = "Rent on demand only (no interruptible capacity, no preemptions).")
     boolean onDemand;
 
@@ -117,9 +121,16 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         List<SimRequest> requests = new ArrayList<>(t.size());
         for (TraceRequest r : t.requests()) {
-            requests.add(new SimRequest(r.arrivalMicros(), Math.max(1, r.inputTokens()), Math.max(1, r.outputTokens())));
+            long service = r.serviceSeconds().isPresent() ? Math.round(r.serviceSeconds().getAsDouble() * 1e6) : -1;
+            requests.add(new SimRequest(r.arrivalMicros(), Math.max(1, r.inputTokens()), Math.max(1, r.outputTokens()),
+                    service));
         }
-        SimConfig cfg = SimConfig.defaults().withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1);
+        int sequences = concurrency != null ? concurrency : t.format() == TraceFormat.GENTD ? 1 : 32;
+        if (sequences < 1) {
+            throw new CliException(CliException.USAGE, "invalid_argument", "--concurrency must be >= 1, got " + sequences);
+        }
+        SimConfig cfg = SimConfig.defaults().withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1)
+                .withConcurrency(sequences);
         Simulator sim = new Simulator(cfg, EngineModel.calibrated());
         List<SimResult> results = new ArrayList<>();
         for (String p : chosen) {

@@ -81,6 +81,12 @@ public record SimConfig(Deployment deployment, int gpusPerWorker, int concurrenc
                 maxQueueTime, maxQueueLength, routing, ttftSlo, tpotSlo, newSeed);
     }
 
+    public SimConfig withConcurrency(int sequences) {
+        return new SimConfig(deployment, gpusPerWorker, sequences, onDemandPricePerHour, interruptiblePricePerHour,
+                interruptible, preemptionsPerHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick,
+                maxQueueTime, maxQueueLength, routing, ttftSlo, tpotSlo, seed);
+    }
+
     public SimConfig withPreemptions(boolean useInterruptible, double perHour) {
         return new SimConfig(deployment, gpusPerWorker, concurrency, onDemandPricePerHour, interruptiblePricePerHour,
                 useInterruptible, perHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick,

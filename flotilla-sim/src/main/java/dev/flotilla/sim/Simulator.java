@@ -56,6 +56,16 @@ public final class Simulator {
         this.engine = requireNonNull(engine, "engine is null");
     }
 
+    /** Requests per second one worker sustains: measured service times where the trace has them, else the engine model. */
+    public double perWorkerRps(List<SimRequest> requests) {
+        double measured = requests.stream().filter(SimRequest::measuredService).mapToLong(SimRequest::serviceMicros)
+                .average().orElse(-1);
+        if (measured > 0) {
+            return cfg.concurrency() / (measured / 1e6);
+        }
+        return perWorkerRps(meanIn(requests), meanOut(requests));
+    }
+
     /** Requests per second one worker sustains at full concurrency for a mean request (what scalers size with). */
     public double perWorkerRps(double meanInputTokens, double meanOutputTokens) {
         int b = cfg.concurrency();
@@ -123,7 +133,8 @@ public final class Simulator {
         }
         AdmissionQueue queue = new AdmissionQueue("sim", AdmissionSettings.of(cfg.maxQueueLength(), cfg.maxQueueTime()), 0);
         Router router = Routers.of(cfg.routing(), new SplittableRandom(cfg.seed()));
-        Map<Integer, Worker> workers = new LinkedHashMap<>();
+        Map<Integer, Worker> workers = new LinkedHashMap<>(); // every worker ever rented: the bill
+        Map<Integer, Worker> live = new LinkedHashMap<>();    // not yet released: what ticks and routing scan
         Map<String, Integer> waiting = new HashMap<>();
         ArrayDeque<Integer> retries = new ArrayDeque<>();
         int[] nextWorker = {0};
@@ -131,7 +142,7 @@ public final class Simulator {
         int arrivalsThisTick = 0;
         long processed = 0;
         List<SimResult.Point> timeline = new ArrayList<>();
-        double capacityRps = perWorkerRps(meanIn(requests), meanOut(requests));
+        double capacityRps = perWorkerRps(requests);
         long retried = 0;
         long preemptions = 0;
         long lastEvent = 0;
@@ -143,6 +154,7 @@ public final class Simulator {
                         cfg.interruptible() ? cfg.interruptiblePricePerHour() : cfg.onDemandPricePerHour());
                 w.readyAt = 0;
                 workers.put(w.id, w);
+                live.put(w.id, w);
             }
         }
 
@@ -158,7 +170,7 @@ public final class Simulator {
                     String id = Integer.toString(e.a());
                     Admission a = queue.offer(id, vnow);
                     switch (a) {
-                        case Admission.Admitted ok -> start(e.a(), now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+                        case Admission.Admitted ok -> start(e.a(), now, live, router, requests, admittedAt, ttft, tpot, schedule);
                         case Admission.Queued q -> waiting.put(id, e.a());
                         case Admission.Rejected r -> rejected[e.a()] = true;
                     }
@@ -172,7 +184,8 @@ public final class Simulator {
                     queue.release(Integer.toString(e.a()), vnow);
                     if (w.draining && w.running == 0 && w.releasedAt < 0) {
                         w.releasedAt = now;
-                        queue.setCapacity(slots(workers));
+                        live.remove(w.id);
+                        queue.setCapacity(slots(live));
                     }
                 }
                 case READY -> {
@@ -180,7 +193,7 @@ public final class Simulator {
                     if (w.live() && w.readyAt < 0) {
                         w.readyAt = now;
                         scaler.workerReady(w.rentedAt, now);
-                        queue.setCapacity(slots(workers));
+                        queue.setCapacity(slots(live));
                     }
                 }
                 case PREEMPT -> {
@@ -188,6 +201,7 @@ public final class Simulator {
                     if (w.live()) {
                         preemptions++;
                         w.releasedAt = now;
+                        live.remove(w.id);
                         onDemandUntil = now + cfg.preemptionBackoff().toNanos() / 1000;
                         // its requests go back to the front of the line: retried, never lost
                         for (int r : w.inService) {
@@ -197,14 +211,14 @@ public final class Simulator {
                         }
                         w.inService.clear();
                         w.running = 0;
-                        queue.setCapacity(slots(workers));
+                        queue.setCapacity(slots(live));
                     }
                 }
                 case TICK -> {
                     int ready = 0;
                     int starting = 0;
                     int inFlight = 0;
-                    for (Worker w : workers.values()) {
+                    for (Worker w : live.values()) {
                         if (w.ready()) {
                             ready++;
                             inFlight += w.running;
@@ -224,6 +238,7 @@ public final class Simulator {
                         Worker w = new Worker(nextWorker[0]++, now, interruptible,
                                 interruptible ? cfg.interruptiblePricePerHour() : cfg.onDemandPricePerHour());
                         workers.put(w.id, w);
+                        live.put(w.id, w);
                         long delay = scaler.instantProvisioning() ? 0 : cfg.rentalLatency().toNanos() / 1000 + coldStart(random);
                         schedule.accept(new long[] {now + delay, READY, w.id, 0});
                         if (interruptible && cfg.preemptionsPerHour() > 0) {
@@ -237,14 +252,14 @@ public final class Simulator {
                     // scale down: not-ready workers first, then the idlest ready ones; drain before release
                     for (int i = active; i > desired; i--) {
                         Worker victim = null;
-                        for (Worker w : workers.values()) {
+                        for (Worker w : live.values()) {
                             if (w.live() && !w.draining && w.readyAt < 0) {
                                 victim = w;
                                 break;
                             }
                         }
                         if (victim == null) {
-                            for (Worker w : workers.values()) {
+                            for (Worker w : live.values()) {
                                 if (w.ready() && (victim == null || w.running < victim.running)) {
                                     victim = w;
                                 }
@@ -256,9 +271,10 @@ public final class Simulator {
                         victim.draining = true;
                         if (victim.running == 0) {
                             victim.releasedAt = now;
+                            live.remove(victim.id);
                         }
                     }
-                    queue.setCapacity(slots(workers));
+                    queue.setCapacity(slots(live));
                     for (AdmissionQueue.Expired x : queue.expire(vnow)) {
                         Integer r = waiting.remove(x.waiter().requestId());
                         if (r != null) {
@@ -269,10 +285,10 @@ public final class Simulator {
                 default -> throw new IllegalStateException("unknown event " + e.kind());
             }
             // hand free slots to retried requests first, then to the queue's head
-            while (!retries.isEmpty() && hasFreeSlot(workers)) {
+            while (!retries.isEmpty() && hasFreeSlot(live)) {
                 int r = retries.poll();
                 if (queue.offer(Integer.toString(r), vnow) instanceof Admission.Admitted) {
-                    start(r, now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+                    start(r, now, live, router, requests, admittedAt, ttft, tpot, schedule);
                 } else {
                     queue.cancel(Integer.toString(r));
                     retries.addFirst(r);
@@ -289,7 +305,7 @@ public final class Simulator {
                     queue.release(next.get().requestId(), vnow);
                     continue;
                 }
-                start(r, now, workers, router, requests, admittedAt, ttft, tpot, schedule);
+                start(r, now, live, router, requests, admittedAt, ttft, tpot, schedule);
             }
         }
         // the bill runs until the last tick, or until the last request finished if later
@@ -321,12 +337,22 @@ public final class Simulator {
         }
         Worker w = workers.get(Integer.valueOf(d.get().workerId()));
         SimRequest q = requests.get(r);
-        int batch = Math.min(cfg.concurrency(), w.running + 1);
-        long prefill = engine.prefillMicros(cfg.deployment(), Math.max(1, q.inputTokens()));
-        long step = engine.decodeStepMicros(cfg.deployment(), batch, q.inputTokens() + q.outputTokens() / 2.0);
         if (admittedAt[r] < 0) {
             admittedAt[r] = now;
         }
+        if (q.measuredService()) {
+            // A measured service time (an image generation): no token stream, so "first token" is
+            // the start of service and the per-token time does not apply.
+            ttft[r] = now - q.arrivalMicros();
+            tpot[r] = 0;
+            w.running++;
+            w.inService.add(r);
+            schedule.accept(new long[] {now + q.serviceMicros(), DONE, r, w.id});
+            return;
+        }
+        int batch = Math.min(cfg.concurrency(), w.running + 1);
+        long prefill = engine.prefillMicros(cfg.deployment(), Math.max(1, q.inputTokens()));
+        long step = engine.decodeStepMicros(cfg.deployment(), batch, q.inputTokens() + q.outputTokens() / 2.0);
         ttft[r] = now - q.arrivalMicros() + prefill + step;
         tpot[r] = step;
         w.running++;
