@@ -107,4 +107,20 @@ class SimulatorTest {
         assertThat(p.rejected()).isLessThan(trace.size() / 10);
         assertThat(reactive.decisions()).isNotEmpty().allSatisfy(d -> assertThat(d.reason()).isNotBlank());
     }
+
+    @Test
+    void measuredServiceTimesAreServedAsRecordedOnePerWorker() {
+        // three image generations of 5 s arriving together on one worker: they run one after another
+        List<SimRequest> trace = List.of(new SimRequest(0, 1, 1, 5_000_000), new SimRequest(0, 1, 1, 5_000_000),
+                new SimRequest(0, 1, 1, 5_000_000));
+        Simulator sim = new Simulator(SimConfig.defaults().withPreemptions(false, 0).withConcurrency(1), ENGINE);
+        assertThat(sim.perWorkerRps(trace)).isEqualTo(0.2);
+
+        SimResult r = sim.run(trace, Baselines.staticPeak(1.0));
+
+        assertThat(r.rejected()).isZero();
+        assertThat(r.queueMsP99()).as("the third waits for two services").isEqualTo(10_000.0);
+        assertThat(r.ttftSloAttainment()).as("only the first starts within 2 s").isCloseTo(1 / 3.0,
+                org.assertj.core.data.Offset.offset(1e-9));
+    }
 }
