@@ -2,21 +2,21 @@ package dev.flotilla.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.agent.host.HostAgent;
-import java.io.IOException;
+import dev.flotilla.cli.client.ApiClient;
+import dev.flotilla.cli.client.CliException;
+import dev.flotilla.cli.client.ConnectionOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -45,13 +45,10 @@ final class DemoServing implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
     private final List<HostAgent> agents = new CopyOnWriteArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String controlPlane;
-    private final String tenantKey;
+    private final ApiClient api;
 
     private DemoServing(String controlPlane, String tenantKey) {
-        this.controlPlane = controlPlane;
-        this.tenantKey = tenantKey;
+        this.api = new ApiClient(new ConnectionOptions.Connection(controlPlane, Optional.of(tenantKey)));
     }
 
     /**
@@ -111,13 +108,21 @@ final class DemoServing implements AutoCloseable {
 
     /** Creates the endpoint unless it exists, and gives it one worker unless it has a count already. */
     private void ensureEndpoint(String name, String spec) {
-        JsonNode existing = call("GET", "/api/v1/endpoints/" + name, null, 200, 404);
-        if (existing.has("error")) {
-            call("POST", "/api/v1/endpoints", spec, 201);
-            existing = call("GET", "/api/v1/endpoints/" + name, null, 200);
+        JsonNode existing;
+        try {
+            existing = api.get("/api/v1/endpoints/" + name, Map.of());
+        } catch (CliException e) {
+            if (e.exitCode() != CliException.NOT_FOUND) {
+                throw e;
+            }
+            try {
+                existing = api.post("/api/v1/endpoints", JSON.readValue(spec, Map.class));
+            } catch (JsonProcessingException bad) {
+                throw new IllegalStateException("the demo's endpoint spec is not JSON", bad);
+            }
         }
         if (existing.path("desired_workers").asInt() == 0) {
-            call("POST", "/api/v1/endpoints/" + name + "/scale", "{\"workers\": 1}", 200);
+            api.post("/api/v1/endpoints/" + name + "/scale", Map.of("workers", 1));
         }
     }
 
@@ -135,36 +140,12 @@ final class DemoServing implements AutoCloseable {
 
     int readyWorkers(String endpoint) {
         int n = 0;
-        for (JsonNode w : call("GET", "/api/v1/endpoints/" + endpoint + "/workers", null, 200).path("workers")) {
+        for (JsonNode w : api.get("/api/v1/endpoints/" + endpoint + "/workers", Map.of()).path("workers")) {
             if (w.path("state").asText().equals("ready")) {
                 n++;
             }
         }
         return n;
-    }
-
-    private JsonNode call(String method, String path, String body, int... accepted) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(controlPlane + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + tenantKey);
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            for (int ok : accepted) {
-                if (r.statusCode() == ok) {
-                    return JSON.readTree(r.body());
-                }
-            }
-            throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-        } catch (IOException e) {
-            throw new IllegalStateException(method + " " + path + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during " + method + " " + path, e);
-        }
     }
 
     /** The running agents (tests stop their workers' processes through them). */
@@ -184,6 +165,6 @@ final class DemoServing implements AutoCloseable {
                 return;
             }
         }
-        http.close();
+        api.close();
     }
 }

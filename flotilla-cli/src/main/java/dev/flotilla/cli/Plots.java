@@ -31,11 +31,11 @@ final class Plots {
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
                 + " font-family=\"sans-serif\" font-size=\"12\">%n", W, 2 * H + 40));
         s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        panel(s, 0, "arrivals per second (10 s ticks), peak " + fmt(maxRate), maxRate, maxT);
+        panel(s, 0, "arrivals per second (10 s ticks), peak " + fmt(maxRate));
         if (!results.isEmpty()) {
             polyline(s, 0, results.get(0).timeline(), maxT, maxRate, true, "#444444");
         }
-        panel(s, H + 20, "workers (ready + starting), max " + fmt(maxWorkers), maxWorkers, maxT);
+        panel(s, H + 20, "workers (ready + starting), max " + fmt(maxWorkers));
         for (int i = 0; i < results.size(); i++) {
             String c = COLOURS[i % COLOURS.length];
             polyline(s, H + 20, results.get(i).timeline(), maxT, maxWorkers, false, c);
@@ -47,7 +47,7 @@ final class Plots {
         return s.append("</svg>\n").toString();
     }
 
-    private static void panel(StringBuilder s, int top, String title, double max, double maxT) {
+    private static void panel(StringBuilder s, int top, String title) {
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", PAD, top + 15, title));
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>%n",
                 PAD, top + 20, W - 2 * PAD, H - 40));

@@ -15,6 +15,7 @@ import dev.flotilla.routing.PrefixHashes;
 import dev.flotilla.routing.RateDecision;
 import dev.flotilla.routing.RateLimiter;
 import dev.flotilla.routing.Router;
+import dev.flotilla.routing.RouterSettings;
 import dev.flotilla.routing.Routers;
 import dev.flotilla.routing.RoutingDecision;
 import dev.flotilla.routing.RoutingRequest;
@@ -89,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     private final HopSigner signer;
     private final InstantSource clock;
     private final RateLimiter limiter;
+    private final RouterSettings routerSettings;
     private final Vertx vertx;
     private final int port;
     private final long tickTimer;
@@ -105,6 +107,8 @@ public final class Gateway implements AutoCloseable {
         this.signer = requireNonNull(signer, "signer is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.limiter = new RateLimiter(config.defaultRateLimit(), config.tenantRateLimits());
+        this.routerSettings = config.region().isBlank() ? RouterSettings.defaults()
+                : RouterSettings.defaults().withGatewayRegion(config.region());
         this.vertx = Vertx.vertx();
         try {
             // One server and one upstream client per event loop, sharing the port (Vert.x spreads
@@ -252,7 +256,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private EndpointState endpointState(EndpointView view) {
-        EndpointState state = endpoints.computeIfAbsent(view.endpointId(), id -> new EndpointState(view));
+        EndpointState state = endpoints.computeIfAbsent(view.endpointId(), id -> new EndpointState(view, routerSettings));
         state.refresh(view);
         return state;
     }
@@ -303,12 +307,14 @@ public final class Gateway implements AutoCloseable {
     private static final class EndpointState {
         final String model;
         final AdmissionQueue queue;
+        final RouterSettings routerSettings;
         final Map<String, Exchange> waiting = new ConcurrentHashMap<>();
         volatile Router router;
         volatile Optional<String> lastTenant = Optional.empty();
 
-        EndpointState(EndpointView view) {
+        EndpointState(EndpointView view, RouterSettings routerSettings) {
             this.model = view.model();
+            this.routerSettings = routerSettings;
             this.queue = new AdmissionQueue(view.endpointId(),
                     AdmissionSettings.of(view.maxQueueLength(), view.maxQueueTime()), slots(view));
             this.router = routerOf(view.routingStrategy());
@@ -321,12 +327,12 @@ public final class Gateway implements AutoCloseable {
             }
         }
 
-        private static Router routerOf(String strategy) {
+        private Router routerOf(String strategy) {
             try {
-                return Routers.of(strategy, new SplittableRandom());
+                return Routers.of(strategy, routerSettings, new SplittableRandom());
             } catch (FlotillaException e) {
                 LOG.warn("endpoint uses an unknown routing strategy, using {}: {}", Routers.DEFAULT, e.getMessage());
-                return Routers.of(Routers.DEFAULT, new SplittableRandom());
+                return Routers.of(Routers.DEFAULT, routerSettings, new SplittableRandom());
             }
         }
     }
@@ -379,12 +385,9 @@ public final class Gateway implements AutoCloseable {
                     ? new long[0]
                     : PrefixHashes.ofText(parsed.promptText(), PrefixHashes.DEFAULT_BLOCK_CHARS, 4);
             RoutingRequest r = RoutingRequest.of(endpointId).withPrefix(prefix);
-            // The region router prefers the caller's region (its header) or else the gateway's own.
+            // The caller may name its region; the region router falls back to the gateway's own.
             String region = ctx.request().getHeader(REGION_HEADER);
-            if (region == null || region.isBlank()) {
-                region = config.region();
-            }
-            this.routing = region.isBlank() ? r : r.withCallerRegion(region.strip());
+            this.routing = region == null || region.isBlank() ? r : r.withCallerRegion(region.strip());
         }
 
         void start() {

@@ -125,14 +125,21 @@ public final class FlotillaServer implements AutoCloseable {
             }
             blocking.execute(() -> {
                 try {
-                    job.run();
-                } catch (RuntimeException e) {
-                    LOG.error("{} failed; it is retried at the next interval", name, e);
+                    logFailure(name, job);
                 } finally {
                     running.set(false);
                 }
             });
         }));
+    }
+
+    /** Runs a periodic job; a failure is logged, since the next interval retries it. */
+    private static void logFailure(String name, Runnable job) {
+        try {
+            job.run();
+        } catch (RuntimeException e) {
+            LOG.error("{} failed; it is retried at the next interval", name, e);
+        }
     }
 
     private void reconcileIfLeader() {
@@ -156,11 +163,7 @@ public final class FlotillaServer implements AutoCloseable {
         if (reconcileKick.compareAndSet(false, true)) {
             blocking.execute(() -> {
                 reconcileKick.set(false);
-                try {
-                    reconcileIfLeader();
-                } catch (RuntimeException e) {
-                    LOG.error("reconcile failed; it is retried at the next interval", e);
-                }
+                logFailure("reconcile", this::reconcileIfLeader);
             });
         }
     }

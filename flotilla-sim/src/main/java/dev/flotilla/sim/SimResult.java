@@ -55,7 +55,7 @@ public record SimResult(String policy, double costUsd, double gpuHours, long req
         if (sorted.length == 0) {
             return 0;
         }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1 < 0 ? 0
-                : (int) Math.ceil(p * sorted.length) - 1)];
+        int rank = (int) Math.ceil(p * sorted.length) - 1; // nearest-rank percentile
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
     }
 }

@@ -82,6 +82,24 @@ public final class Simulator {
         }
     }
 
+    /** The event queue: time order, ties in the order scheduled. */
+    private static final class Events {
+        private final PriorityQueue<Event> queue = new PriorityQueue<>();
+        private long seq;
+
+        void add(long at, int kind, int a, int b) {
+            queue.add(new Event(at, kind, seq++, a, b));
+        }
+
+        boolean isEmpty() {
+            return queue.isEmpty();
+        }
+
+        Event poll() {
+            return queue.poll();
+        }
+    }
+
     private static final class Worker {
         final int id;
         final long rentedAt;
@@ -119,17 +137,14 @@ public final class Simulator {
         boolean[] rejected = new boolean[n];
         Arrays.fill(admittedAt, -1);
         SplittableRandom random = new SplittableRandom(cfg.seed());
-        PriorityQueue<Event> events = new PriorityQueue<>();
-        long[] seq = {0};
-        java.util.function.Consumer<long[]> schedule = e -> events.add(new Event(e[0], (int) e[1], seq[0]++, (int) e[2],
-                (int) e[3]));
+        Events events = new Events();
         for (int i = 0; i < n; i++) {
-            schedule.accept(new long[] {requests.get(i).arrivalMicros(), ARRIVAL, i, 0});
+            events.add(requests.get(i).arrivalMicros(), ARRIVAL, i, 0);
         }
         long end = n == 0 ? 0 : requests.get(n - 1).arrivalMicros();
         long stop = end + cfg.tick().toNanos() / 1000;
         for (long t = 0; t <= stop; t += cfg.tick().toNanos() / 1000) {
-            schedule.accept(new long[] {t, TICK, 0, 0});
+            events.add(t, TICK, 0, 0);
         }
         AdmissionQueue queue = new AdmissionQueue("sim", AdmissionSettings.of(cfg.maxQueueLength(), cfg.maxQueueTime()), 0);
         Router router = Routers.of(cfg.routing(), new SplittableRandom(cfg.seed()));
@@ -170,7 +185,7 @@ public final class Simulator {
                     String id = Integer.toString(e.a());
                     Admission a = queue.offer(id, vnow);
                     switch (a) {
-                        case Admission.Admitted ok -> start(e.a(), now, live, router, requests, admittedAt, ttft, tpot, schedule);
+                        case Admission.Admitted ok -> start(e.a(), now, live, router, requests, admittedAt, ttft, tpot, events);
                         case Admission.Queued q -> waiting.put(id, e.a());
                         case Admission.Rejected r -> rejected[e.a()] = true;
                     }
@@ -240,12 +255,12 @@ public final class Simulator {
                         workers.put(w.id, w);
                         live.put(w.id, w);
                         long delay = scaler.instantProvisioning() ? 0 : cfg.rentalLatency().toNanos() / 1000 + coldStart(random);
-                        schedule.accept(new long[] {now + delay, READY, w.id, 0});
+                        events.add(now + delay, READY, w.id, 0);
                         if (interruptible && cfg.preemptionsPerHour() > 0) {
                             double hours = -Math.log(1 - random.nextDouble()) / cfg.preemptionsPerHour();
                             long at = now + (long) (hours * 3.6e9);
                             if (at <= stop) { // a preemption after the run would only stretch the bill
-                                schedule.accept(new long[] {at, PREEMPT, w.id, 0});
+                                events.add(at, PREEMPT, w.id, 0);
                             }
                         }
                     }
@@ -288,7 +303,7 @@ public final class Simulator {
             while (!retries.isEmpty() && hasFreeSlot(live)) {
                 int r = retries.poll();
                 if (queue.offer(Integer.toString(r), vnow) instanceof Admission.Admitted) {
-                    start(r, now, live, router, requests, admittedAt, ttft, tpot, schedule);
+                    start(r, now, live, router, requests, admittedAt, ttft, tpot, events);
                 } else {
                     queue.cancel(Integer.toString(r));
                     retries.addFirst(r);
@@ -305,7 +320,7 @@ public final class Simulator {
                     queue.release(next.get().requestId(), vnow);
                     continue;
                 }
-                start(r, now, live, router, requests, admittedAt, ttft, tpot, schedule);
+                start(r, now, live, router, requests, admittedAt, ttft, tpot, events);
             }
         }
         // the bill runs until the last tick, or until the last request finished if later
@@ -323,7 +338,7 @@ public final class Simulator {
     }
 
     private void start(int r, long now, Map<Integer, Worker> workers, Router router, List<SimRequest> requests,
-            long[] admittedAt, long[] ttft, long[] tpot, java.util.function.Consumer<long[]> schedule) {
+            long[] admittedAt, long[] ttft, long[] tpot, Events events) {
         List<WorkerState> states = new ArrayList<>();
         for (Worker w : workers.values()) {
             if (w.ready()) {
@@ -347,7 +362,7 @@ public final class Simulator {
             tpot[r] = 0;
             w.running++;
             w.inService.add(r);
-            schedule.accept(new long[] {now + q.serviceMicros(), DONE, r, w.id});
+            events.add(now + q.serviceMicros(), DONE, r, w.id);
             return;
         }
         int batch = Math.min(cfg.concurrency(), w.running + 1);
@@ -357,7 +372,7 @@ public final class Simulator {
         tpot[r] = step;
         w.running++;
         w.inService.add(r);
-        schedule.accept(new long[] {now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id});
+        events.add(now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id);
     }
 
     private boolean hasFreeSlot(Map<Integer, Worker> workers) {

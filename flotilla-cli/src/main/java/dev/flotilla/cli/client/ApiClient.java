@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  *   }
  * </pre>
  */
-final class ApiClient implements AutoCloseable {
+public final class ApiClient implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -39,7 +39,7 @@ final class ApiClient implements AutoCloseable {
     private final Vertx vertx;
     private final WebClient web;
 
-    ApiClient(ConnectionOptions.Connection connection) {
+    public ApiClient(ConnectionOptions.Connection connection) {
         this.connection = requireNonNull(connection, "connection is null");
         this.vertx = Vertx.vertx();
         this.web = WebClient.create(vertx, new WebClientOptions()
@@ -51,11 +51,11 @@ final class ApiClient implements AutoCloseable {
         return connection.url();
     }
 
-    JsonNode get(String path, Map<String, String> query) {
+    public JsonNode get(String path, Map<String, String> query) {
         return send(HttpMethod.GET, path, query, Optional.empty());
     }
 
-    JsonNode post(String path, Object body) {
+    public JsonNode post(String path, Object body) {
         return send(HttpMethod.POST, path, Map.of(), Optional.of(body));
     }
 

@@ -15,7 +15,6 @@ import dev.flotilla.store.WorkerRepo.State;
 import dev.flotilla.store.WorkerRepo.Worker;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -302,9 +301,5 @@ public final class ServingService {
 
     public static List<Integer> gpuIndexes(String csv) {
         return csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::strip).map(Integer::valueOf).toList();
-    }
-
-    static Duration since(Instant then, Instant now) {
-        return Duration.between(then, now);
     }
 }
