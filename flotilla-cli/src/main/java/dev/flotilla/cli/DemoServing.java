@@ -38,6 +38,8 @@ final class DemoServing implements AutoCloseable {
             new DemoAgent("agent-a100", "A100_SXM4_80GB:1", "DE", "21100-21199"),
             new DemoAgent("agent-l4", "L4:1", "SE", "21200-21299"));
     static final String LLM = "llama-3.1-8b";
+    /** Idle time before the LLM endpoint scales to zero: short, so the demo shows it within minutes. */
+    static final java.time.Duration LLM_INACTIVITY = java.time.Duration.ofMinutes(2);
     static final String EMBEDDINGS = "all-minilm-l6-v2";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -90,11 +92,13 @@ final class DemoServing implements AutoCloseable {
             }
             demo.ensureEndpoint(LLM, """
                     {"name": "%s", "backend": "emulator", "model": "Llama-3.1-8B", "requirement": "gpu_ram>=40 num_gpus=1",
-                     "capacity": "interruptible", "min_workers": 0, "max_workers": 2, "max_queue_ms": 30000,
-                     "routing": "least-load"}""".formatted(LLM));
+                     "capacity": "interruptible", "min_workers": 0, "max_workers": 2, "initial_workers": 1,
+                     "max_queue_ms": 120000, "routing": "least-load", "policy": "predictive",
+                     "inactivity_timeout_s": %d}""".formatted(LLM, LLM_INACTIVITY.toSeconds()));
             demo.ensureEndpoint(EMBEDDINGS, """
                     {"name": "%s", "backend": "embeddings", "model": "all-MiniLM-L6-v2", "requirement": "gpu_name=L4",
-                     "capacity": "on-demand", "min_workers": 0, "max_workers": 1, "max_queue_ms": 30000}""".formatted(EMBEDDINGS));
+                     "capacity": "on-demand", "min_workers": 1, "max_workers": 1, "max_queue_ms": 30000,
+                     "policy": "reactive"}""".formatted(EMBEDDINGS));
             return demo;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -106,36 +110,43 @@ final class DemoServing implements AutoCloseable {
         }
     }
 
-    /** Creates the endpoint unless it exists, and gives it one worker unless it has a count already. */
+    /**
+     * Creates the endpoint unless it exists. An existing one keeps its count: its policy owns it
+     * (after a restart the LLM endpoint may be at zero until the first request wakes it).
+     */
     private void ensureEndpoint(String name, String spec) {
-        JsonNode existing;
         try {
-            existing = api.get("/api/v1/endpoints/" + name, Map.of());
+            api.get("/api/v1/endpoints/" + name, Map.of());
         } catch (CliException e) {
             if (e.exitCode() != CliException.NOT_FOUND) {
                 throw e;
             }
             try {
-                existing = api.post("/api/v1/endpoints", JSON.readValue(spec, Map.class));
+                api.post("/api/v1/endpoints", JSON.readValue(spec, Map.class));
             } catch (JsonProcessingException bad) {
                 throw new IllegalStateException("the demo's endpoint spec is not JSON", bad);
             }
         }
-        if (existing.path("desired_workers").asInt() == 0) {
-            api.post("/api/v1/endpoints/" + name + "/scale", Map.of("workers", 1));
-        }
     }
 
-    /** Waits until both endpoints have a ready worker; false when {@code timeout} passed first. */
+    /**
+     * Waits until each endpoint that wants workers has a ready one (an endpoint its policy has
+     * scaled to zero wants none); false when {@code timeout} passed first.
+     */
     boolean awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (readyWorkers(LLM) > 0 && readyWorkers(EMBEDDINGS) > 0) {
+            if (serving(LLM) && serving(EMBEDDINGS)) {
                 return true;
             }
             Thread.sleep(250);
         }
         return false;
+    }
+
+    private boolean serving(String endpoint) {
+        int desired = api.get("/api/v1/endpoints/" + endpoint, Map.of()).path("desired_workers").asInt();
+        return desired == 0 || readyWorkers(endpoint) > 0;
     }
 
     int readyWorkers(String endpoint) {

@@ -138,6 +138,11 @@ class DemoServingTest {
     @Test
     void killingAWorkerDuringALoadRunLosesNoNonStreamedRequest() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
+        // The demo's LLM endpoint is autoscaled; this test sets the count itself.
+        HttpRequest manual = HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/endpoints/" + DemoServing.LLM))
+                .header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"policy\": \"manual\"}")).build();
+        assertThat(http.send(manual, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         HttpRequest scale = HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/endpoints/" + DemoServing.LLM + "/scale"))
                 .header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"workers\": 2}")).build();

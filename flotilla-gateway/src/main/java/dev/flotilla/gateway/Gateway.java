@@ -165,6 +165,18 @@ public final class Gateway implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /**
+     * What each endpoint has seen since this gateway started, by endpoint id: the autoscaler
+     * samples it every few seconds and differences the counters. Endpoints that have had no
+     * request yet are absent (nothing arrived, nothing in flight).
+     */
+    public Map<String, EndpointLoad> load() {
+        Map<String, EndpointLoad> out = new java.util.HashMap<>();
+        endpoints.forEach((id, ep) -> out.put(id, new EndpointLoad(ep.arrivals.sum(), ep.tokens.sum(),
+                ep.queue.inServiceCount(), ep.queue.waitingCount())));
+        return out;
+    }
+
     /** Requests waiting in {@code endpointId}'s admission queue now. */
     int waiting(String endpointId) {
         EndpointState ep = endpoints.get(endpointId);
@@ -309,6 +321,10 @@ public final class Gateway implements AutoCloseable {
         final AdmissionQueue queue;
         final RouterSettings routerSettings;
         final Map<String, Exchange> waiting = new ConcurrentHashMap<>();
+        /** Requests that reached this endpoint, admitted or not (the autoscaler's arrivals). */
+        final java.util.concurrent.atomic.LongAdder arrivals = new java.util.concurrent.atomic.LongAdder();
+        /** Prompt plus completion tokens of finished requests. */
+        final java.util.concurrent.atomic.LongAdder tokens = new java.util.concurrent.atomic.LongAdder();
         volatile Router router;
         volatile Optional<String> lastTenant = Optional.empty();
 
@@ -391,6 +407,7 @@ public final class Gateway implements AutoCloseable {
         }
 
         void start() {
+            ep.arrivals.increment();
             response.putHeader("X-Request-Id", requestId);
             response.closeHandler(v -> clientGone());
             Instant now = clock.instant();
@@ -744,6 +761,7 @@ public final class Gateway implements AutoCloseable {
                 pump(ep);
             }
             limiter.reconcile(caller.tenantId(), reservedTokens, promptTokens + completionTokens, now);
+            ep.tokens.add(promptTokens + completionTokens);
             if (servedBy != null) {
                 try {
                     usageSink.record(new Usage(caller.tenantId(), endpointId, servedBy, promptTokens, completionTokens,

@@ -4,7 +4,9 @@ import dev.flotilla.gateway.Gateway;
 import dev.flotilla.gateway.GatewayConfig;
 import dev.flotilla.market.gpu.GpuCatalog;
 import dev.flotilla.routing.RateLimit;
+import dev.flotilla.server.serving.Autoscaler;
 import dev.flotilla.server.serving.Lease;
+import dev.flotilla.server.serving.LoadRecorder;
 import dev.flotilla.server.serving.Reconciler;
 import dev.flotilla.server.serving.ServingDirectory;
 import dev.flotilla.server.serving.ServingService;
@@ -71,6 +73,9 @@ public final class FlotillaServer implements AutoCloseable {
     private final Optional<Gateway> gateway;
     private final AtomicBoolean reconcileKick = new AtomicBoolean();
     private final Lease reconcileLease;
+    private final Autoscaler autoscaler;
+    private final Optional<LoadRecorder> loadRecorder;
+    private volatile boolean autoscaling;
 
     private FlotillaServer(FlotillaConfig config, InstantSource clock, Database db) {
         this.config = config;
@@ -85,8 +90,10 @@ public final class FlotillaServer implements AutoCloseable {
         this.reconciler = new Reconciler(db, clock, market, serving, config.heartbeatTimeout(), config.workerStartTimeout(),
                 config.drainTimeout());
         // Replicas on one database share the reconciling: only the holder of this lease acts.
-        this.reconcileLease = new Lease(db, clock, "reconciler", replicaId(),
+        String replica = replicaId();
+        this.reconcileLease = new Lease(db, clock, "reconciler", replica,
                 Duration.ofSeconds(Math.max(10, config.reconcileInterval().toSeconds() * 5)));
+        this.autoscaler = new Autoscaler(db, clock, config.autoscaleInterval(), endpointId -> serving.changed(endpointId));
         this.directory = new ServingDirectory(db, config.maxQueueLength());
         this.tenantKeys = new TenantKeys(db);
         this.usage = new UsageWriter(db, clock, directory);
@@ -109,8 +116,10 @@ public final class FlotillaServer implements AutoCloseable {
                         .withRegion(config.gatewayRegion()),
                 tenantKeys, directory, usage, keys,
                 InstantSource.system()));
+        this.loadRecorder = gateway.map(g -> new LoadRecorder(db, clock, replica, g::load));
         every(config.meterInterval(), "metering", market::meterAll);
         every(config.reconcileInterval(), "reconcile", this::reconcileIfLeader);
+        every(config.autoscaleInterval(), "autoscale", this::autoscale);
         every(DIRECTORY_REFRESH, "gateway directory refresh", directory::refresh);
         every(KEYS_REFRESH, "gateway key refresh", tenantKeys::refresh);
         every(USAGE_FLUSH, "usage flush", usage::flush);
@@ -146,6 +155,24 @@ public final class FlotillaServer implements AutoCloseable {
         if (reconcileLease.acquire()) {
             reconciler.reconcile();
         }
+    }
+
+    /**
+     * Every replica writes its gateway's load; the lease holder (the one that reconciles) also
+     * decides. The same lease for both jobs: the replica that sets the desired counts is the one
+     * that acts on them.
+     */
+    private synchronized List<Autoscaler.Outcome> autoscale() {
+        loadRecorder.ifPresent(LoadRecorder::record);
+        if (!reconcileLease.acquire()) {
+            if (autoscaling) {
+                autoscaler.reset();
+                autoscaling = false;
+            }
+            return List.of();
+        }
+        autoscaling = true;
+        return autoscaler.tick();
     }
 
     private static String replicaId() {
@@ -206,6 +233,11 @@ public final class FlotillaServer implements AutoCloseable {
     /** Runs one reconcile pass now (tests drive it directly instead of waiting for the timer). */
     public Reconciler.Pass reconcile() {
         return reconciler.reconcile();
+    }
+
+    /** Runs one autoscaling pass now: records this replica's load, then decides if it holds the lease (tests). */
+    public List<Autoscaler.Outcome> autoscaleNow() {
+        return autoscale();
     }
 
     /** The OpenAI-compatible gateway's base URL ({@code .../v1}), when one runs. */

@@ -64,6 +64,10 @@ public final class ApiClient implements AutoCloseable {
         return send(HttpMethod.POST, path, Map.of(), Optional.empty());
     }
 
+    JsonNode patch(String path, Object body) {
+        return send(HttpMethod.PATCH, path, Map.of(), Optional.of(body));
+    }
+
     JsonNode delete(String path) {
         return send(HttpMethod.DELETE, path, Map.of(), Optional.empty());
     }

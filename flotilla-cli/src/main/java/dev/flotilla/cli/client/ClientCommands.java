@@ -66,7 +66,8 @@ public final class ClientCommands {
         add(root, new Add(), env, List.of(AdminCommands.AddCredit::new));
         root.addSubcommand(new CommandLine(new PlanCommand(env), root.getFactory()));
         add(root, new EndpointVerb(), env, List.of(EndpointCommands.Create::new, EndpointCommands.Show::new,
-                EndpointCommands.Scale::new, EndpointCommands.ListEndpoints::new, EndpointCommands.Delete::new));
+                EndpointCommands.Scale::new, EndpointCommands.Update::new, EndpointCommands.ListEndpoints::new,
+                EndpointCommands.Delete::new));
         root.addSubcommand(new CommandLine(new EndpointCommands.Workers(env), root.getFactory()));
         root.addSubcommand(new CommandLine(new EndpointCommands.Logs(env), root.getFactory()));
         root.addSubcommand(new CommandLine(new EndpointCommands.Usage(env), root.getFactory()));
@@ -175,7 +176,7 @@ public final class ClientCommands {
     @Command(name = "add", synopsisSubcommandLabel = "credit", description = "Admin: add credit to a tenant.")
     static final class Add extends Verb {}
 
-    @Command(name = "endpoint", synopsisSubcommandLabel = "(create | show | scale | list | delete)",
-            description = "Serverless endpoints: create, show, scale, list, delete.")
+    @Command(name = "endpoint", synopsisSubcommandLabel = "(create | show | scale | update | list | delete)",
+            description = "Serverless endpoints: create, show, scale, update, list, delete.")
     static final class EndpointVerb extends Verb {}
 }

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code flotilla endpoint create|show|scale|list|delete}, {@code flotilla workers ENDPOINT},
+ * {@code flotilla endpoint create|show|scale|update|list|delete}, {@code flotilla workers ENDPOINT},
  * {@code flotilla logs WORKER} and {@code flotilla usage}: a tenant's serverless endpoints.
  */
 final class EndpointCommands {
@@ -53,6 +54,13 @@ final class EndpointCommands {
                 + " prefix-affinity or region (default ${DEFAULT-VALUE}).")
         String routing;
 
+        @Option(names = "--initial-workers", description = "Workers to start with (default: min workers); the policy"
+                + " takes over from there.")
+        Integer initialWorkers;
+
+        @CommandLine.Mixin
+        ScalingOptions scaling = new ScalingOptions();
+
         Create(ClientEnvironment environment) {
             super(environment);
         }
@@ -71,13 +79,116 @@ final class EndpointCommands {
             body.put("max_queue_ms", maxQueueMs);
             body.put("inactivity_timeout_s", inactivityTimeoutS);
             body.put("routing", routing);
+            if (initialWorkers != null) {
+                body.put("initial_workers", initialWorkers);
+            }
+            scaling.putInto(body);
             JsonNode e = api.post("/api/v1/endpoints", body);
             if (printedJson(e)) {
                 return;
             }
-            out().printf("Created endpoint %s (%s backend serving %s; %s-%s workers; routing %s)%n", Fmt.text(e.path("name")),
-                    Fmt.text(e.path("backend")), Fmt.text(e.path("model")), Fmt.text(e.path("min_workers")),
-                    Fmt.text(e.path("max_workers")), Fmt.text(e.path("routing")));
+            out().printf("Created endpoint %s (%s backend serving %s; %s-%s workers; routing %s; policy %s%s)%n",
+                    Fmt.text(e.path("name")), Fmt.text(e.path("backend")), Fmt.text(e.path("model")),
+                    Fmt.text(e.path("min_workers")), Fmt.text(e.path("max_workers")), Fmt.text(e.path("routing")),
+                    Fmt.text(e.path("policy")), e.path("advisory").asBoolean() ? ", advisory" : "");
+        }
+    }
+
+    /** The scaling settings create and update share; each unset one is left out of the request. */
+    static final class ScalingOptions {
+        @Option(names = "--policy", paramLabel = "P", description = "manual, reactive (create's default) or predictive.")
+        String policy;
+
+        @Option(names = "--advisory", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+                description = "The policy decides and shows its decision but does not act (default false).")
+        Boolean advisory;
+
+        @Option(names = "--min-load", paramLabel = "RPS", description = "Requests/s always provisioned for (default 0).")
+        Double minLoad;
+
+        @Option(names = "--target-util", paramLabel = "U", description = "Share of capacity the anticipated load may use,"
+                + " in (0, 1] (default 0.7).")
+        Double targetUtil;
+
+        @Option(names = "--cold-mult", paramLabel = "X", description = "Workers kept loaded = X times those needed (>= 1,"
+                + " default 2).")
+        Double coldMult;
+
+        @Option(names = "--target-queue-ms", paramLabel = "MS", description = "Queued work expected to wait longer adds"
+                + " capacity (default 2000, at most max-queue-ms).")
+        Long targetQueueMs;
+
+        void putInto(Map<String, Object> body) {
+            putIf(body, "policy", policy);
+            putIf(body, "advisory", advisory);
+            putIf(body, "min_load", minLoad);
+            putIf(body, "target_util", targetUtil);
+            putIf(body, "cold_mult", coldMult);
+            putIf(body, "target_queue_ms", targetQueueMs);
+        }
+    }
+
+    private static void putIf(Map<String, Object> body, String key, Object value) {
+        if (value != null) {
+            body.put(key, value);
+        }
+    }
+
+    @Command(name = "update", sortOptions = false, description = "Change an endpoint's bounds, routing or scaling policy"
+            + " and settings; what is not given keeps its value.",
+            footer = {"", "Examples:", "  flotilla endpoint update llama --policy predictive --max-workers 4",
+                    "  flotilla endpoint update llama --advisory      # watch the policy's decisions before trusting it",
+                    "  flotilla endpoint update llama --policy manual # then: flotilla endpoint scale llama 2"})
+    static final class Update extends RentalCommands.TenantCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--min-workers")
+        Integer minWorkers;
+
+        @Option(names = "--max-workers")
+        Integer maxWorkers;
+
+        @Option(names = "--cold-workers")
+        Integer coldWorkers;
+
+        @Option(names = "--max-queue-ms")
+        Long maxQueueMs;
+
+        @Option(names = "--inactivity-timeout-s")
+        Long inactivityTimeoutS;
+
+        @Option(names = "--routing")
+        String routing;
+
+        @CommandLine.Mixin
+        ScalingOptions scaling = new ScalingOptions();
+
+        Update(ClientEnvironment environment) {
+            super(environment);
+        }
+
+        @Override
+        void run(ApiClient api) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            putIf(body, "min_workers", minWorkers);
+            putIf(body, "max_workers", maxWorkers);
+            putIf(body, "cold_workers", coldWorkers);
+            putIf(body, "max_queue_ms", maxQueueMs);
+            putIf(body, "inactivity_timeout_s", inactivityTimeoutS);
+            putIf(body, "routing", routing);
+            scaling.putInto(body);
+            if (body.isEmpty()) {
+                throw new CliException(CliException.USAGE, "nothing_to_update", "give at least one setting to change;"
+                        + " see: flotilla endpoint update --help");
+            }
+            JsonNode e = api.patch("/api/v1/endpoints/" + name, body);
+            if (printedJson(e)) {
+                return;
+            }
+            out().printf("Updated endpoint %s: %s-%s workers, policy %s%s, target_util %s%n", Fmt.text(e.path("name")),
+                    Fmt.text(e.path("min_workers")), Fmt.text(e.path("max_workers")), Fmt.text(e.path("policy")),
+                    e.path("advisory").asBoolean() ? " (advisory)" : "", Fmt.text(e.path("target_util")));
         }
     }
 
@@ -99,14 +210,41 @@ final class EndpointCommands {
             PrintWriter out = out();
             Table kv = new Table().left("").left("");
             e.properties().forEach(p -> {
-                if (!p.getKey().equals("workers")) {
+                if (!p.getKey().equals("workers") && !p.getKey().equals("decision")) {
                     kv.row(p.getKey(), Fmt.text(p.getValue()));
                 }
             });
             kv.printRows(out);
             out.println();
+            printDecision(out, e.path("decision"));
             printWorkers(out, e.path("workers"));
         }
+    }
+
+    /** The policy's latest decision: what it wants, why, and the forecast it planned with. */
+    static void printDecision(PrintWriter out, JsonNode d) {
+        if (d.isMissingNode() || d.isNull()) {
+            out.println("Scaling: no decision yet (manual policy, or the autoscaler has not run).");
+            out.println();
+            return;
+        }
+        JsonNode in = d.path("inputs");
+        out.printf("Scaling decision at %s (%s policy, %s%s): %s active worker(s), %s cold%n", Fmt.text(d.path("at")),
+                Fmt.text(d.path("policy")), Fmt.text(d.path("mode")),
+                d.path("advisory").asBoolean() ? ", advisory: not acted on" : "",
+                Fmt.text(d.path("desired_workers")), Fmt.text(d.path("desired_cold")));
+        out.printf("  load: %s req/s over the stable window, %s req/s over the panic window, %s queued;"
+                        + " %s active worker(s) at %s req/s each%n", Fmt.text(in.path("stable_rate")),
+                Fmt.text(in.path("panic_rate")), Fmt.text(in.path("queued")), Fmt.text(in.path("active_workers")),
+                Fmt.text(in.path("per_worker_rps")));
+        JsonNode f = d.path("forecast");
+        if (!f.isMissingNode() && !f.isNull()) {
+            out.printf("  forecast over the next %s s (lead time %s s): mean %s, peak %s, p90 %s req/s%n",
+                    Fmt.text(f.path("horizon_s")), Fmt.text(d.path("lead_time_s")), Fmt.text(f.path("mean")),
+                    Fmt.text(f.path("peak")), Fmt.text(f.path("upper")));
+        }
+        out.println("  reason: " + d.path("reason").asText());
+        out.println();
     }
 
     static void printWorkers(PrintWriter out, JsonNode workers) {

@@ -480,9 +480,29 @@ class ClientCommandsTest {
         Run created = ok(tenant("endpoint", "create", "chat-cli", "--backend", "emulator", "--model", "Llama-3.1-8B",
                 "--requirement", "gpu_ram>=24", "--max-workers", "2"));
         assertThat(created.out()).startsWith("Created endpoint chat-cli (emulator backend serving Llama-3.1-8B; 0-2 workers;"
-                + " routing least-load)");
+                + " routing least-load; policy reactive)");
         assertThat(ok(tenant("endpoint", "list")).out()).contains("chat-cli", "emulator", "gpu_ram>=24");
-        assertThat(ok(tenant("endpoint", "show", "chat-cli")).out()).contains("requirement", "least-load");
+        assertThat(ok(tenant("endpoint", "show", "chat-cli")).out()).contains("requirement", "least-load", "policy",
+                "Scaling:");
+
+        // an autoscaled endpoint's count belongs to its policy; manual hands it back
+        Run refused = tenant("endpoint", "scale", "chat-cli", "1");
+        assertThat(refused.exit()).isEqualTo(5);
+        assertThat(refused.err()).contains("scaled by its reactive policy", "--policy manual");
+        assertThat(ok(tenant("endpoint", "update", "chat-cli", "--policy", "predictive", "--advisory", "--target-util",
+                "0.5", "--max-workers", "3")).out()).isEqualTo("Updated endpoint chat-cli: 0-3 workers, policy predictive"
+                + " (advisory), target_util 0.5" + System.lineSeparator());
+        assertThat(ok(tenant("endpoint", "scale", "chat-cli", "1")).out()).contains("Scaling chat-cli to 1 worker(s)");
+        Run badUtil = tenant("endpoint", "update", "chat-cli", "--target-util", "1.5");
+        assertThat(badUtil.exit()).isEqualTo(2);
+        assertThat(badUtil.err()).contains("target_util", "(0, 1]");
+        Run nothing = tenant("endpoint", "update", "chat-cli");
+        assertThat(nothing.exit()).isEqualTo(2);
+        assertThat(nothing.err()).contains("at least one setting");
+        Run badPolicy = tenant("endpoint", "create", "p", "--backend", "emulator", "--model", "Llama-3.1-8B", "--policy",
+                "psychic");
+        assertThat(badPolicy.exit()).isEqualTo(2);
+        assertThat(badPolicy.err()).contains("policy", "manual, reactive, predictive");
         Run impossible = tenant("endpoint", "create", "huge", "--backend", "emulator", "--model", "Llama-3.1-8B",
                 "--requirement", "gpu_ram>=500");
         assertThat(impossible.exit()).isEqualTo(2);

@@ -46,7 +46,8 @@ public record FlotillaConfig(
         Duration reconcileInterval,
         Duration workerStartTimeout,
         Duration drainTimeout,
-        int maxQueueLength) {
+        int maxQueueLength,
+        Duration autoscaleInterval) {
 
     /** The documented keys, in README order, with their defaults. */
     public static final Map<String, String> DEFAULTS = defaults();
@@ -111,6 +112,7 @@ public record FlotillaConfig(
         d.put("serving.worker-start-timeout", "PT10M");
         d.put("serving.drain-timeout", "PT60S");
         d.put("serving.max-queue-length", "256");
+        d.put("serving.autoscale-interval", "PT2S");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -167,14 +169,15 @@ public record FlotillaConfig(
                 duration(v, "serving.reconcile-interval"),
                 duration(v, "serving.worker-start-timeout"),
                 duration(v, "serving.drain-timeout"),
-                integer(v, "serving.max-queue-length"));
+                integer(v, "serving.max-queue-length"),
+                duration(v, "serving.autoscale-interval"));
     }
 
     public FlotillaConfig withHttpPort(int port) {
         return new FlotillaConfig(httpHost, port, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
                 gatewayPort, requestsPerMinute, tokensPerMinute, gatewayRegion, reconcileInterval, workerStartTimeout, drainTimeout,
-                maxQueueLength);
+                maxQueueLength, autoscaleInterval);
     }
 
     /** The same settings with the gateway on {@code port} (0 picks a free one, -1 runs none). */
@@ -182,7 +185,7 @@ public record FlotillaConfig(
         return new FlotillaConfig(httpHost, httpPort, maxBodyBytes, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize,
                 platformFeeBps, creditGracePeriod, meterInterval, heartbeatTimeout, defaultDiskGb, offerCacheTtl,
                 port, requestsPerMinute, tokensPerMinute, gatewayRegion, reconcileInterval, workerStartTimeout, drainTimeout,
-                maxQueueLength);
+                maxQueueLength, autoscaleInterval);
     }
 
     public boolean embeddedDatabase() {

@@ -17,6 +17,7 @@ import dev.flotilla.server.config.FlotillaConfig;
 import dev.flotilla.server.market.MachineSpec;
 import dev.flotilla.planner.recommend.Recommender;
 import dev.flotilla.server.endpoint.EndpointService;
+import dev.flotilla.store.EndpointRepo;
 import dev.flotilla.server.market.MarketService;
 import dev.flotilla.server.plan.PlanService;
 import dev.flotilla.server.serving.ServingService;
@@ -172,11 +173,17 @@ public final class ApiServer {
         // serverless endpoints (tenants)
         route(r, HttpMethod.POST, "/api/v1/endpoints", tenant, (p, ctx) -> {
             JsonBody b = body(ctx);
+            long maxQueueMs = b.optLong("max_queue_ms").orElse(30_000L);
+            // The default target queue time is 2 s, or the whole queue time when that is shorter.
+            EndpointRepo.Scaling scaling = new EndpointRepo.Scaling(b.optString("policy").orElse("reactive"),
+                    b.bool("advisory", false), b.optDouble("min_load").orElse(0.0), b.optDouble("target_util").orElse(0.7),
+                    b.optDouble("cold_mult").orElse(2.0),
+                    b.optLong("target_queue_ms").orElse(Math.min(2_000L, Math.max(1L, maxQueueMs))));
             EndpointService.Spec spec = new EndpointService.Spec(b.string("name"), b.string("backend"), b.string("model"),
                     b.optString("requirement").orElse(""), b.optString("capacity").orElse("interruptible"),
                     b.intValue("min_workers", 0), b.intValue("max_workers", 1), b.intValue("cold_workers", 0),
-                    b.optLong("max_queue_ms").orElse(30_000L), b.optLong("inactivity_timeout_s").orElse(300L),
-                    b.optString("routing").orElse(null));
+                    maxQueueMs, b.optLong("inactivity_timeout_s").orElse(300L),
+                    b.optString("routing").orElse(null), scaling, b.optInt("initial_workers").orElse(null));
             b.finish();
             var created = endpoints.create(p.id(), spec);
             serving.changed(created.id());
@@ -189,6 +196,17 @@ public final class ApiServer {
             Map<String, Object> view = Views.endpoint(endpoints.get(p.id(), name));
             view.put("workers", serving.workers(p.id(), name, false).stream().map(Views::worker).toList());
             return view;
+        });
+        route(r, HttpMethod.PATCH, "/api/v1/endpoints/:name", tenant, (p, ctx) -> {
+            JsonBody b = body(ctx);
+            EndpointService.Update u = new EndpointService.Update(b.optInt("min_workers"), b.optInt("max_workers"),
+                    b.optInt("cold_workers"), b.optLong("max_queue_ms"), b.optLong("inactivity_timeout_s"),
+                    b.optString("routing"), b.optString("policy"), b.optBool("advisory"), b.optDouble("min_load"),
+                    b.optDouble("target_util"), b.optDouble("cold_mult"), b.optLong("target_queue_ms"));
+            b.finish();
+            var updated = endpoints.update(p.id(), ctx.pathParam("name"), u);
+            serving.changed(updated.id());
+            return Views.endpoint(updated);
         });
         route(r, HttpMethod.POST, "/api/v1/endpoints/:name/scale", tenant, (p, ctx) -> {
             JsonBody b = body(ctx);

@@ -114,12 +114,16 @@ public final class JsonBody {
     }
 
     public boolean bool(String field, boolean dflt) {
+        return optBool(field).orElse(dflt);
+    }
+
+    public Optional<Boolean> optBool(String field) {
         return node(field).map(n -> {
             if (!n.isBoolean()) {
                 throw type(field, n, "true or false");
             }
             return n.asBoolean();
-        }).orElse(dflt);
+        });
     }
 
     /** A dollar amount given as a JSON number or a decimal string ({@code 0.25} or {@code "0.25"}). */

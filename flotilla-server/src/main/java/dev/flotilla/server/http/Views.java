@@ -214,8 +214,29 @@ final class Views {
         m.put("routing", e.routing());
         m.put("created_at", e.createdAt().toString());
         m.put("scale_note", e.scaleNote());
+        m.put("policy", e.scaling().policy());
+        m.put("advisory", e.scaling().advisory());
+        m.put("min_load", e.scaling().minLoad());
+        m.put("target_util", e.scaling().targetUtil());
+        m.put("cold_mult", e.scaling().coldMult());
+        m.put("target_queue_ms", e.scaling().targetQueueMs());
+        m.put("decision", decision(e.scaleDecision()));
         return m;
     }
+
+    /** The stored decision as a JSON object; null before the policy's first decision. */
+    private static Object decision(String json) {
+        if (json.isEmpty()) {
+            return null;
+        }
+        try {
+            return DECISIONS.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored scale decision is not JSON: " + json, e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper DECISIONS = new com.fasterxml.jackson.databind.ObjectMapper();
 
     static Map<String, Object> worker(WorkerRepo.Worker w) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -76,6 +76,13 @@ public final class ServingService {
         }
         EndpointRepo.Row updated = db.inTransaction(c -> {
             EndpointRepo.Row e = endpoints.find(c, tenantId, name).orElseThrow(() -> FlotillaException.notFound("endpoint", name));
+            // One writer for the desired count: a policy that acts owns it, else this call does.
+            if (e.scaling().autoscaled()) {
+                throw new FlotillaException(ErrorCode.CONFLICT, "policy", "endpoint '" + name + "' is scaled by its "
+                        + e.scaling().policy() + " policy; to set the count yourself set policy to manual, or advisory to"
+                        + " true to keep the policy's decisions visible without acting (PATCH /api/v1/endpoints/" + name
+                        + ", flotilla endpoint update " + name + " --policy manual)");
+            }
             if (count < e.minWorkers() || count > e.maxWorkers()) {
                 throw FlotillaException.invalid("workers", "workers must be between the endpoint's min_workers ("
                         + e.minWorkers() + ") and max_workers (" + e.maxWorkers() + "), got " + count);

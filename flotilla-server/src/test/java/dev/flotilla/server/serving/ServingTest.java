@@ -78,7 +78,7 @@ class ServingTest {
     private void createEndpoint(String name, String capacity) {
         TestHttp.Response r = http.post("/api/v1/endpoints", tenant, """
                 {"name": "%s", "backend": "emulator", "model": "Llama-3.1-8B", "requirement": "gpu_name=RTX_4090",
-                 "capacity": "%s", "max_workers": 3, "max_queue_ms": 300}
+                 "capacity": "%s", "max_workers": 3, "max_queue_ms": 300, "policy": "manual"}
                 """.formatted(name, capacity));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
