@@ -302,6 +302,7 @@ class GatewayTest {
 
     @Test
     void queuedRequestWaitsForTheBusyWorkerThenSucceeds() throws Exception {
+        EndpointLoad before = gateway.load().getOrDefault("ep-slow", new EndpointLoad(0, 0, 0, 0));
         // Without the queue the short second request would finish first (the emulator batches).
         Future<HttpResponse<Buffer>> first = web.post(gateway.port(), "127.0.0.1", "/v1/chat/completions")
                 .putHeader("Authorization", "Bearer sk-acme")
@@ -315,11 +316,21 @@ class GatewayTest {
                     return r;
                 });
 
+        // what the autoscaler samples: both arrived, one holds the worker's slot, one waits
+        waitUntil(() -> gateway.load().get("ep-slow").arrivals() == before.arrivals() + 2);
+        EndpointLoad during = gateway.load().get("ep-slow");
+        assertThat(during.inFlight()).isEqualTo(1);
+        assertThat(during.queued()).isEqualTo(1);
+
         assertThat(first.await().statusCode()).isEqualTo(200);
         HttpResponse<Buffer> queued = second.await();
         assertThat(queued.statusCode()).as(queued.bodyAsString()).isEqualTo(200);
         assertThat(json(queued).at("/choices/0/message/content").asText()).isNotBlank();
         waitUntil(() -> gateway.inFlight("w-slow") == 0);
+        EndpointLoad after = gateway.load().get("ep-slow");
+        assertThat(after.inFlight()).isZero();
+        assertThat(after.queued()).isZero();
+        assertThat(after.tokens() - before.tokens()).as("prompt and completion tokens of both").isGreaterThan(23);
     }
 
     @Test
