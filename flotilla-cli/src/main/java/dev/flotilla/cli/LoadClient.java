@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.cli.client.CliException;
 import dev.flotilla.traces.TraceRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,6 +20,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -86,6 +89,47 @@ final class LoadClient implements LoadReplay.Sender, AutoCloseable {
     /** The URL requests are posted to, e.g. {@code http://127.0.0.1:8081/v1/chat/completions}. */
     URI endpoint() {
         return endpoint;
+    }
+
+    /**
+     * {@code GET models}, before the replay starts: fails fast when the gateway is not there (exit
+     * 7) or refuses the key (exit 3), and returns the models it serves this key, empty when the
+     * server has no such route. It also opens the first connection and loads the client's classes,
+     * so that the replay's first send does not arrive late for them.
+     */
+    Optional<List<String>> models() {
+        String base = target.baseUrl().toString();
+        URI uri = URI.create((base.endsWith("/") ? base : base + "/") + "models");
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "application/json")
+                .header("User-Agent", "flotilla-load").GET();
+        target.apiKey().ifPresent(k -> b.header("Authorization", "Bearer " + k));
+        HttpResponse<String> resp;
+        try {
+            resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new CliException(CliException.UNREACHABLE, "unreachable", "cannot reach the gateway at " + target.baseUrl() + " ("
+                    + message(e) + "); start one with ./flotilla demo, or point --base-url at a running gateway");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(CliException.UNREACHABLE, "interrupted", "interrupted while checking " + uri);
+        }
+        if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+            LoadOutcome o = error(resp.statusCode(), resp.body(), 0);
+            throw new CliException(CliException.AUTH, o.code(), "the gateway at " + target.baseUrl() + " refused the API key: "
+                    + o.detail());
+        }
+        if (resp.statusCode() != 200) {
+            return Optional.empty();
+        }
+        try {
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : JSON.readTree(resp.body()).path("data")) {
+                ids.add(m.path("id").asText());
+            }
+            return Optional.of(ids);
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

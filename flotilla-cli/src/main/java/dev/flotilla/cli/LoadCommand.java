@@ -182,7 +182,8 @@ public final class LoadCommand implements Callable<Integer> {
                 expected = String.format(Locale.ROOT, "; the selection is about %.0f requests", s.expectedRequests().getAsDouble());
             }
             if (selection.isPresent() && selection.get().requests() == 0) {
-                throw usage("--trace " + trace + " has no requests in the selection" + (days == null ? "" : " (--days " + days + ")"));
+                throw usage("--trace " + trace + " has no requests in the selection" + (days == null ? ""
+                        : " (--days " + java.math.BigDecimal.valueOf(days).stripTrailingZeros().toPlainString() + ")"));
             }
         }
 
@@ -195,6 +196,11 @@ public final class LoadCommand implements Callable<Integer> {
         Optional<FlotillaException> traceError;
         try (LoadClient client = new LoadClient(target, requests, requestTimeout, LoadClock.system());
                 TraceStream s = traceInput(() -> TraceReader.open(trace, traceFormat, options))) {
+            Optional<java.util.List<String>> models = client.models();
+            if (models.isPresent() && !models.get().contains(endpoint)) {
+                throw usage("--endpoint '" + endpoint + "' is not served by the gateway at " + target.baseUrl() + " for this key; it serves: "
+                        + (models.get().isEmpty() ? "nothing yet (create one with ./flotilla endpoint create)" : String.join(", ", models.get())));
+            }
             lines.println(header(name, traceFormat, selection, expected, client, settings));
             lines.flush();
             LoadReplay replay = new LoadReplay(settings, LoadClock.system(), client, line -> {
@@ -297,7 +303,7 @@ public final class LoadCommand implements Callable<Integer> {
         return traceInput(() -> {
             ReadOptions o = ReadOptions.defaults().withSeed(seed);
             if (days != null) {
-                o = o.withUntil(Duration.ofMinutes(Math.round(days * 1440)));
+                o = o.withUntil(Duration.ofMillis(Math.round(days * 86_400_000)));
             }
             if (maxClients != null) {
                 o = o.withMaxClients(maxClients);

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +44,8 @@ final class LoadFakeGateway implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger count = new AtomicInteger();
     private volatile IntFunction<Answer> plan = n -> OK;
+    private volatile List<String> models = List.of("m", "llama-3.1-8b", "all-minilm-l6-v2");
+    private volatile String requiredKey;
 
     LoadFakeGateway() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -50,7 +53,31 @@ final class LoadFakeGateway implements AutoCloseable {
         for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
             server.createContext(path, this::handle);
         }
+        server.createContext("/v1/models", this::models);
         server.start();
+    }
+
+    /** What {@code GET /v1/models} lists. */
+    LoadFakeGateway serving(String... ids) {
+        this.models = List.of(ids);
+        return this;
+    }
+
+    /** {@code GET /v1/models} answers 401 to any other key. */
+    LoadFakeGateway requiringKey(String key) {
+        this.requiredKey = key;
+        return this;
+    }
+
+    private void models(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (requiredKey != null && !("Bearer " + requiredKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                send(ex, 401, "{\"error\":{\"message\":\"invalid API key\",\"type\":\"authentication_error\",\"param\":null,"
+                        + "\"code\":\"invalid_api_key\"}}");
+                return;
+            }
+            send(ex, 200, JSON.writeValueAsString(Map.of("object", "list", "data", models.stream().map(id -> Map.of("id", id)).toList())));
+        }
     }
 
     String baseUrl() {
