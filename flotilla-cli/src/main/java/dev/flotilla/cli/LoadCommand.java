@@ -255,8 +255,8 @@ public final class LoadCommand implements Callable<Integer> {
             LoadClient client, LoadReplay.Settings settings) {
         String what = selection.map(sel -> String.format(Locale.ROOT, "%d requests of %s trace %s (%s of trace, %s at %sx)",
                 sel.requests(), traceFormat.wireName(), name, LoadReport.elapsed(Math.round(sel.spanNanos() * speedup)),
-                LoadReport.elapsed(sel.spanNanos()), LoadReport.number(speedup)))
-                .orElse(String.format(Locale.ROOT, "%s trace %s at %sx%s", traceFormat.wireName(), name, LoadReport.number(speedup),
+                LoadReport.elapsed(sel.spanNanos()), LoadReport.times(speedup)))
+                .orElse(String.format(Locale.ROOT, "%s trace %s at %sx%s", traceFormat.wireName(), name, LoadReport.times(speedup),
                         expected));
         StringBuilder b = new StringBuilder("load: replaying ").append(what).append(" against ").append(client.endpoint())
                 .append(", model '").append(endpoint).append('\'').append(stream ? ", streamed" : "")

@@ -109,7 +109,7 @@ record LoadReport(Schedule schedule, long sent, long ok, Map<String, Map<String,
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "summary: %s trace %s, %d requests replayed in %s (%s of trace at %sx), stopped: %s%n",
                 s.format(), s.trace(), replayed(), elapsed(schedule.wallNanos()), elapsed((long) (traceSeconds() * 1e9)),
-                number(schedule.speedup()), schedule.stoppedBy().text));
+                times(schedule.speedup()), schedule.stoppedBy().text));
         b.append(String.format(Locale.ROOT, "  sent       %8d   %s/s achieved of %s/s intended; max send lag %s (%d sent > %d ms late)%n",
                 sent, number(achievedRps()), number(intendedRps()), millis(maxLagNanos), lateSends,
                 LoadStats.LATE_NANOS / 1_000_000));
@@ -225,6 +225,11 @@ record LoadReport(Schedule schedule, long sent, long ok, Map<String, Map<String,
             return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
         }
         return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+    }
+
+    /** A speedup as written: {@code 4}, {@code 0.5}. */
+    static String times(double speedup) {
+        return java.math.BigDecimal.valueOf(speedup).stripTrailingZeros().toPlainString();
     }
 
     /** Two decimals under 100, none above; {@code -} for NaN. */
