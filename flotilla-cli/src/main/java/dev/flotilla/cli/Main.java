@@ -32,6 +32,7 @@ public final class Main implements Runnable {
     /** Builds the command tree; {@code env} is injectable for tests. */
     public static CommandLine commandLine(Map<String, String> env) {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(LoadCommand.commandLine(env, cl.getFactory()));
         dev.flotilla.cli.client.ClientCommands.register(cl, env);
         return cl;
     }
