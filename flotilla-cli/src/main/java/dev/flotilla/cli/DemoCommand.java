@@ -40,7 +40,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
-        FlotillaConfig config = options.load(env, Map.of());
+        FlotillaConfig config = options.load(env, demoLimits(env));
         FlotillaServer server = FlotillaServer.start(config, InstantSource.system());
         DemoMarket.Credentials creds = DemoMarket.ensure(server.market(), seed);
         Path file = credentials != null ? credentials
@@ -74,7 +74,9 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s %s/chat/completions -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
                     -d '{"model":"%s","messages":[{"role":"user","content":"Hello"}]}'
                   ./flotilla endpoint show %s            ./flotilla workers %s
-                  ./flotilla endpoint scale %s 2         ./flotilla usage
+                  ./flotilla load --trace ../shared/data/traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz \\
+                    --format azure --speedup 8 --endpoint %s --duration 3m     # watch it scale, then back to zero
+                  ./flotilla usage
                   ./flotilla search offers 'reliability > 0.98 num_gpus=1 gpu_name=RTX_3090 rented=False'
                   ./flotilla plan --model Llama-3.1-8B --input-tokens 512 --output-tokens 128 --rps 5 --ttft-ms 500 --tpot-ms 50
                 Ctrl-C stops it; data persists in the data directory.""".formatted(server.url(), offers,
@@ -84,6 +86,22 @@ final class DemoCommand implements Callable<Integer> {
                 DemoServing.LLM, DemoServing.LLM, DemoServing.LLM));
         ServerCommand.awaitShutdown(server, serving::close);
         return 0;
+    }
+
+    /**
+     * The demo tenant's rate limits, raised from the production defaults (600 requests and 1 M
+     * tokens a minute) so that a trace replayed with {@code flotilla load} exercises autoscaling
+     * rather than the limiter; an environment variable still sets either.
+     */
+    static Map<String, String> demoLimits(Map<String, String> env) {
+        Map<String, String> limits = new java.util.LinkedHashMap<>();
+        if (!env.containsKey("FLOTILLA_GATEWAY_REQUESTS_PER_MINUTE")) {
+            limits.put("gateway.requests-per-minute", "60000");
+        }
+        if (!env.containsKey("FLOTILLA_GATEWAY_TOKENS_PER_MINUTE")) {
+            limits.put("gateway.tokens-per-minute", "100000000");
+        }
+        return limits;
     }
 
     private static String previousAdminKey(Path file, FlotillaConfig config) {

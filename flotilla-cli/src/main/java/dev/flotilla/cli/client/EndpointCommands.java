@@ -229,19 +229,19 @@ final class EndpointCommands {
             return;
         }
         JsonNode in = d.path("inputs");
-        out.printf("Scaling decision at %s (%s policy, %s%s): %s active worker(s), %s cold%n", Fmt.text(d.path("at")),
+        out.printf("Scaling decision at %s (%s policy, %s%s): %s active worker(s), %s cold%n", Fmt.instant(d.path("at")),
                 Fmt.text(d.path("policy")), Fmt.text(d.path("mode")),
                 d.path("advisory").asBoolean() ? ", advisory: not acted on" : "",
                 Fmt.text(d.path("desired_workers")), Fmt.text(d.path("desired_cold")));
         out.printf("  load: %s req/s over the stable window, %s req/s over the panic window, %s queued;"
-                        + " %s active worker(s) at %s req/s each%n", Fmt.text(in.path("stable_rate")),
-                Fmt.text(in.path("panic_rate")), Fmt.text(in.path("queued")), Fmt.text(in.path("active_workers")),
-                Fmt.text(in.path("per_worker_rps")));
+                        + " %s active worker(s) at %s req/s each%n", Fmt.num(in.path("stable_rate"), 1),
+                Fmt.num(in.path("panic_rate"), 1), Fmt.text(in.path("queued")), Fmt.text(in.path("active_workers")),
+                Fmt.num(in.path("per_worker_rps"), 1));
         JsonNode f = d.path("forecast");
         if (!f.isMissingNode() && !f.isNull()) {
             out.printf("  forecast over the next %s s (lead time %s s): mean %s, peak %s, p90 %s req/s%n",
-                    Fmt.text(f.path("horizon_s")), Fmt.text(d.path("lead_time_s")), Fmt.text(f.path("mean")),
-                    Fmt.text(f.path("peak")), Fmt.text(f.path("upper")));
+                    Fmt.num(f.path("horizon_s"), 1), Fmt.num(d.path("lead_time_s"), 1), Fmt.num(f.path("mean"), 1),
+                    Fmt.num(f.path("peak"), 1), Fmt.num(f.path("upper"), 1));
         }
         out.println("  reason: " + d.path("reason").asText());
         out.println();
