@@ -25,3 +25,7 @@ CREATE TABLE endpoint_load (
 );
 CREATE INDEX endpoint_load_endpoint ON endpoint_load (endpoint_id, id);
 CREATE INDEX endpoint_load_at ON endpoint_load (at);
+
+-- Make before break: a worker started to replace another (an on-demand fallback going back to
+-- interruptible capacity) names it; the replaced one drains only once its replacement is ready.
+ALTER TABLE workers ADD COLUMN replaces BIGINT;

@@ -49,8 +49,9 @@ public final class WorkerRepo {
             long machineId, String gpuModelId, String gpuIndexes, String country, boolean interruptible,
             long pricePerHourMicros, State state, String reason, String url, double capacity, double requestsPerSecond,
             double tokensPerSecond, Load load, Instant createdAt, Instant stateSince, Optional<Instant> readyAt,
-            Optional<Instant> lastReportAt) {
+            Optional<Instant> lastReportAt, Optional<Long> replaces) {
         public Worker {
+            requireNonNull(replaces, "replaces is null");
             requireNonNull(endpointId, "endpointId is null");
             requireNonNull(endpointName, "endpointName is null");
             requireNonNull(state, "state is null");
@@ -69,17 +70,26 @@ public final class WorkerRepo {
     private static final String COLS = "id, endpoint_id, endpoint_name, tenant_id, rental_id, machine_id, gpu_model_id,"
             + " gpu_indexes, country, interruptible, price_per_hour, state, reason, url, capacity, requests_per_s,"
             + " tokens_per_s, load_in_flight, load_waiting, load_kv_use, load_tokens_per_s, created_at, state_since,"
-            + " ready_at, last_report_at";
+            + " ready_at, last_report_at, replaces";
 
     /** Inserts a worker in CREATING with its first event; answers its id. */
     public long insert(Connection c, long endpointId, String endpointName, long tenantId, long rentalId, long machineId,
             String gpuModelId, String gpuIndexes, String country, boolean interruptible, long pricePerHourMicros,
             String reason, Instant now) throws SQLException {
+        return insert(c, endpointId, endpointName, tenantId, rentalId, machineId, gpuModelId, gpuIndexes, country,
+                interruptible, pricePerHourMicros, reason, now, Optional.empty());
+    }
+
+    /** As above, for a worker that replaces {@code replaces} (make before break). */
+    public long insert(Connection c, long endpointId, String endpointName, long tenantId, long rentalId, long machineId,
+            String gpuModelId, String gpuIndexes, String country, boolean interruptible, long pricePerHourMicros,
+            String reason, Instant now, Optional<Long> replaces) throws SQLException {
         long id = Sql.insert(c, "INSERT INTO workers (endpoint_id, endpoint_name, tenant_id, rental_id, machine_id,"
                         + " gpu_model_id, gpu_indexes, country, interruptible, price_per_hour, state, reason, created_at,"
-                        + " state_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + " state_since, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 endpointId, endpointName, tenantId, rentalId, machineId, gpuModelId, gpuIndexes, country, interruptible,
-                pricePerHourMicros, State.CREATING.wireName(), clip(reason), now.toEpochMilli(), now.toEpochMilli());
+                pricePerHourMicros, State.CREATING.wireName(), clip(reason), now.toEpochMilli(), now.toEpochMilli(),
+                replaces.orElse(null));
         event(c, id, State.CREATING, reason, now);
         return id;
     }
@@ -205,6 +215,7 @@ public final class WorkerRepo {
                 new Load(rs.getInt("load_in_flight"), rs.getInt("load_waiting"), rs.getDouble("load_kv_use"),
                         rs.getDouble("load_tokens_per_s")),
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("state_since")),
-                Optional.ofNullable(ready).map(Instant::ofEpochMilli), Optional.ofNullable(report).map(Instant::ofEpochMilli));
+                Optional.ofNullable(ready).map(Instant::ofEpochMilli), Optional.ofNullable(report).map(Instant::ofEpochMilli),
+                Optional.ofNullable(Sql.nullableLong(rs, "replaces")));
     }
 }

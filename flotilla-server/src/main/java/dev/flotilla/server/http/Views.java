@@ -244,6 +244,7 @@ final class Views {
         m.put("endpoint", w.endpointName());
         m.put("state", w.state().wireName());
         m.put("reason", w.reason());
+        m.put("replaces", w.replaces().orElse(null));
         m.put("since", w.stateSince().toString());
         m.put("rental_id", w.rentalId());
         m.put("machine_id", w.machineId());

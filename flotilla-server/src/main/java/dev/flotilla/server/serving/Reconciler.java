@@ -42,8 +42,11 @@ import org.slf4j.LoggerFactory;
  * (2) releases the rentals of ended workers that still hold one; (3) per endpoint, rents and
  * creates workers where there are too few ({@link Placement}: interruptible first where allowed,
  * spread over machines and countries, on-demand as the fallback) and drains where there are too
- * many ({@link ScaleDown}). What stands in the way of the desired count is written to the
- * endpoint's scale note, shown by {@code flotilla endpoint show}.
+ * many ({@link ScaleDown}); (4) makes before it breaks: an interruptible endpoint's on-demand
+ * fallback is replaced by cheaper interruptible capacity once the preemption back-off has passed,
+ * the new worker started first and the old one drained only when the new one is ready. What stands
+ * in the way of the desired count is written to the endpoint's scale note, shown by
+ * {@code flotilla endpoint show}.
  *
  * <p>Known gap: a crash between renting and inserting the worker leaves a rental without a
  * worker; the tenant sees it in {@code flotilla show rentals}.
@@ -125,20 +128,30 @@ public final class Reconciler {
         Map<Long, List<Worker>> byEndpoint = s.live().stream().filter(w -> ACTIVE.contains(w.state())
                 && w.endpointId().isPresent()).collect(Collectors.groupingBy(w -> w.endpointId().get()));
         for (EndpointRepo.Row e : s.endpoints()) {
-            List<Worker> active = byEndpoint.getOrDefault(e.id(), List.of());
-            int missing = e.desiredWorkers() - active.size();
+            List<Worker> active = new ArrayList<>(byEndpoint.getOrDefault(e.id(), List.of()));
+            drained += retireReplaced(active);
+            // A replacement still starting is capacity on its way, not part of the count, as long
+            // as the worker it replaces is still there (else it simply is a worker).
+            Set<Long> activeIds = active.stream().map(Worker::id).collect(Collectors.toSet());
+            List<Worker> incoming = active.stream().filter(w -> w.state() != State.READY
+                    && w.replaces().filter(activeIds::contains).isPresent()).toList();
+            List<Worker> counted = active.stream().filter(w -> !incoming.contains(w)).toList();
+            int missing = e.desiredWorkers() - counted.size();
+            boolean preempted = s.recentlyPreempted().contains(e.id());
             String note = "";
             if (missing > 0) {
-                Growth g = grow(e, active, missing, s.liveMachines(), s.recentlyPreempted().contains(e.id()));
+                Growth g = grow(e, active, missing, s.liveMachines(), preempted);
                 created += g.created();
                 note = g.note();
             } else if (missing < 0) {
-                for (Worker v : ScaleDown.victims(active, -missing)) {
+                for (Worker v : ScaleDown.victims(counted, -missing)) {
                     if (serving.transition(v.id(), ACTIVE, State.DRAINING, "scaled down to " + e.desiredWorkers()
                             + " worker(s)")) {
                         drained++;
                     }
                 }
+            } else if (incoming.isEmpty() && !preempted) {
+                created += rebalance(e, counted, s.liveMachines());
             }
             String finalNote = note;
             if (!finalNote.equals(e.scaleNote())) {
@@ -154,6 +167,66 @@ public final class Reconciler {
                     ended, released);
         }
         return pass;
+    }
+
+    /**
+     * Make before break, second half: a replacement that became ready retires the worker it
+     * replaces (drained, so its requests finish). Answers how many were drained; they leave
+     * {@code active}.
+     */
+    private int retireReplaced(List<Worker> active) {
+        int drained = 0;
+        for (Worker w : List.copyOf(active)) {
+            if (w.state() != State.READY || w.replaces().isEmpty()) {
+                continue;
+            }
+            long old = w.replaces().get();
+            Optional<Worker> replaced = active.stream().filter(o -> o.id() == old).findFirst();
+            if (replaced.isPresent() && serving.transition(old, ACTIVE, State.DRAINING, "replaced by worker " + w.id()
+                    + " (" + (w.interruptible() ? "interruptible" : "on-demand") + " at "
+                    + dev.flotilla.core.Money.ofMicros(w.pricePerHourMicros()) + "/h), which is ready")) {
+                active.remove(replaced.get());
+                drained++;
+            }
+        }
+        return drained;
+    }
+
+    /**
+     * Make before break, first half: an endpoint that allows interruptible capacity but runs an
+     * on-demand worker (the fallback after a preemption, or when no interruptible offer was free)
+     * goes back once the back-off has passed and an interruptible offer is cheaper: a replacement
+     * is started first, and the on-demand worker drains only when the replacement is ready
+     * ({@link #retireReplaced}). One replacement at a time, so the endpoint never runs short.
+     */
+    private int rebalance(EndpointRepo.Row e, List<Worker> counted, Set<Long> liveMachines) {
+        if (!e.capacity().equals("interruptible") || counted.stream().anyMatch(w -> w.state() != State.READY)) {
+            return 0;
+        }
+        Optional<Worker> onDemand = counted.stream().filter(w -> !w.interruptible())
+                .max(java.util.Comparator.comparingLong(Worker::pricePerHourMicros));
+        if (onDemand.isEmpty()) {
+            return 0;
+        }
+        OfferQuery query = OfferQuery.parse(e.requirement(), true);
+        List<Offer> bid = market.offers().search(query, SortOrder.DEFAULT, 1000, SearchContext.of(RentalType.BID));
+        List<Placement.Existing> existing = counted.stream().filter(w -> w.id() != onDemand.get().id())
+                .map(w -> new Placement.Existing(w.machineId(), w.country())).toList();
+        for (Placement.Choice choice : Placement.choices(bid, List.of(), true, liveMachines, existing)) {
+            if (choice.pricePerHour().micros() >= onDemand.get().pricePerHourMicros()) {
+                continue;
+            }
+            try {
+                Worker w = start(e, choice, Optional.of(onDemand.get().id()));
+                LOG.info("endpoint {}: worker {} ({} at {}/h) replaces on-demand worker {} ({}/h) once ready", e.name(),
+                        w.id(), choice.type().wireName(), choice.pricePerHour(), onDemand.get().id(),
+                        dev.flotilla.core.Money.ofMicros(onDemand.get().pricePerHourMicros()));
+                return 1;
+            } catch (FlotillaException ex) {
+                LOG.debug("offer {} for {} not rented: {}", choice.offer().id(), e.name(), ex.getMessage());
+            }
+        }
+        return 0;
     }
 
     private Optional<String> groundGone(Worker w, Rental rental, Set<Long> liveMachines, Instant now) {
@@ -206,7 +279,7 @@ public final class Reconciler {
             Optional<Worker> w = Optional.empty();
             for (Placement.Choice choice : choices) {
                 try {
-                    w = Optional.of(start(e, choice));
+                    w = Optional.of(start(e, choice, Optional.empty()));
                     break;
                 } catch (FlotillaException ex) {
                     if (ex.code() == ErrorCode.INSUFFICIENT_CREDIT) {
@@ -226,7 +299,7 @@ public final class Reconciler {
         return new Growth(created, note);
     }
 
-    private Worker start(EndpointRepo.Row e, Placement.Choice choice) {
+    private Worker start(EndpointRepo.Row e, Placement.Choice choice, Optional<Long> replaces) {
         Rental r = market.rent(e.tenantId(), new MarketService.RentRequest(choice.offer().id(), choice.type(), choice.bid(),
                 java.util.OptionalInt.empty(), java.util.OptionalInt.empty()));
         Instant now = clock.instant();
@@ -238,7 +311,8 @@ public final class Reconciler {
                         choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
                         r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
                                 + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
-                                + r.pricePerHour() + "/h); waiting for the agent", now);
+                                + r.pricePerHour() + "/h)" + replaces.map(id -> " to replace worker " + id).orElse("")
+                                + "; waiting for the agent", now, replaces);
                 return workers.find(c, id).orElseThrow();
             });
         } catch (RuntimeException ex) {

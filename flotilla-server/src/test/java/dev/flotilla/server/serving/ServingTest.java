@@ -252,6 +252,56 @@ class ServingTest {
     }
 
     @Test
+    void anOnDemandFallbackGoesBackToInterruptibleCapacityMakingBeforeBreaking() {
+        createEndpoint("llama", "interruptible");
+        scale("llama", 1);
+        server.reconcile();
+        JsonNode first = workers("llama", false).get(0);
+        long taken = first.get("machine_id").asLong();
+        long free = taken == se ? de : se;
+        String bob = server.market().createPrincipal(dev.flotilla.store.Principal.Kind.TENANT, "bob", false).apiKey();
+        server.market().credit(server.market().findPrincipal(dev.flotilla.store.Principal.Kind.TENANT, "bob")
+                .orElseThrow().id(), dev.flotilla.core.Money.ofDollars(10), "seed-bob");
+        TestHttp.Response rent = http.post("/api/v1/rentals", bob, "{\"offer_id\": " + (taken * 100 + 1)
+                + ", \"type\": \"on-demand\"}");
+        assertThat(rent.status()).as(rent.body()).isEqualTo(201);
+        server.reconcile();
+        JsonNode fallback = workers("llama", false).get(0);
+        assertThat(fallback.get("interruptible").asBoolean()).isFalse();
+        bringUp(assignments(host, free).get(0));
+
+        // bob leaves; within the back-off the fallback stays, after it a replacement starts first
+        assertThat(http.call(HttpMethod.DELETE, "/api/v1/rentals/" + rent.json().get("id").asLong(), bob, null).status())
+                .isEqualTo(200);
+        server.reconcile();
+        assertThat(workers("llama", false)).hasSize(1);
+        clock.advance(Reconciler.PREEMPTION_BACKOFF.plusSeconds(1));
+        heartbeat(host, se);
+        heartbeat(host, de);
+        server.reconcile();
+        server.reconcile(); // idempotent: one replacement, not one per pass
+        List<JsonNode> both = workers("llama", false);
+        assertThat(both).hasSize(2);
+        JsonNode incoming = both.stream().filter(w -> w.get("id").asLong() != fallback.get("id").asLong()).findFirst()
+                .orElseThrow();
+        assertThat(incoming.get("interruptible").asBoolean()).isTrue();
+        assertThat(incoming.get("machine_id").asLong()).isEqualTo(taken);
+        assertThat(incoming.get("replaces").asLong()).isEqualTo(fallback.get("id").asLong());
+        assertThat(incoming.get("reason").asText()).contains("to replace worker " + fallback.get("id").asText());
+        assertThat(http.get("/api/v1/workers/" + fallback.get("id").asText(), tenant).json().get("state").asText())
+                .as("the old worker serves until its replacement is ready").isEqualTo("ready");
+
+        bringUp(assignments(host, taken).get(0));
+        server.reconcile();
+        JsonNode old = http.get("/api/v1/workers/" + fallback.get("id").asText(), tenant).json();
+        assertThat(old.get("state").asText()).isEqualTo("draining");
+        assertThat(old.get("reason").asText()).contains("replaced by worker " + incoming.get("id").asText());
+        server.reconcile();
+        assertThat(workers("llama", false)).extracting(w -> w.get("state").asText()).containsExactlyInAnyOrder("ready",
+                "draining");
+    }
+
+    @Test
     void deletingAnEndpointStopsItsWorkersAndReleasesTheirRentals() {
         createEndpoint("llama", "on-demand");
         scale("llama", 2);
