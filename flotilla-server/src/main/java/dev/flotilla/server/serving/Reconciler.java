@@ -311,7 +311,7 @@ public final class Reconciler {
                         choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
                         r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
                                 + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
-                                + r.pricePerHour() + "/h)" + replaces.map(id -> " to replace worker " + id).orElse("")
+                                + r.pricePerHour() + "/h)" + replaces.map(old -> " to replace worker " + old).orElse("")
                                 + "; waiting for the agent", now, replaces);
                 return workers.find(c, id).orElseThrow();
             });
