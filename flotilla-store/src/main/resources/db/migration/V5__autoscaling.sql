@@ -29,3 +29,10 @@ CREATE INDEX endpoint_load_at ON endpoint_load (at);
 -- Make before break: a worker started to replace another (an on-demand fallback going back to
 -- interruptible capacity) names it; the replaced one drains only once its replacement is ready.
 ALTER TABLE workers ADD COLUMN replaces BIGINT;
+
+-- Cold workers: loaded but stopped. A drained worker may be parked instead of released: its
+-- rental is stopped (storage billed, GPUs freed) and a later scale-up starts that rental again
+-- for a new worker, which reuses the parked worker's benchmark instead of measuring again.
+ALTER TABLE endpoints ADD COLUMN desired_cold INTEGER DEFAULT 0 NOT NULL;
+ALTER TABLE workers ADD COLUMN cold VARCHAR(8) DEFAULT '' NOT NULL;   -- '' | parking | parked | resumed | dropped
+ALTER TABLE workers ADD COLUMN resumed_from BIGINT;                    -- the parked worker whose rental this one runs on

@@ -15,7 +15,7 @@ public final class EndpointRepo {
     public record Row(long id, long tenantId, String name, String backend, String model, String requirement,
             String capacity, int minWorkers, int maxWorkers, int coldWorkers, int desiredWorkers, long maxQueueMs,
             long inactivityTimeoutS, String routing, Instant createdAt, String scaleNote, Scaling scaling,
-            String scaleDecision) {
+            String scaleDecision, int desiredCold) {
         public Row {
             requireNonNull(scaling, "scaling is null");
             requireNonNull(scaleDecision, "scaleDecision is null");
@@ -52,7 +52,7 @@ public final class EndpointRepo {
 
     private static final String COLS = "id, tenant_id, name, backend, model, requirement, capacity, min_workers,"
             + " max_workers, cold_workers, desired_workers, max_queue_ms, inactivity_timeout_s, routing, created_at, scale_note,"
-            + " policy, advisory, min_load, target_util, cold_mult, target_queue_ms, scale_decision";
+            + " policy, advisory, min_load, target_util, cold_mult, target_queue_ms, scale_decision, desired_cold";
 
     public long insert(Connection c, Row r) throws SQLException {
         return Sql.insert(c, "INSERT INTO endpoints (tenant_id, name, backend, model, requirement, capacity, min_workers,"
@@ -86,6 +86,11 @@ public final class EndpointRepo {
 
     public void setDesired(Connection c, long id, int desired) throws SQLException {
         Sql.update(c, "UPDATE endpoints SET desired_workers = ? WHERE id = ?", desired, id);
+    }
+
+    /** How many parked (cold) workers the endpoint's policy wants kept. */
+    public void setDesiredCold(Connection c, long id, int cold) throws SQLException {
+        Sql.update(c, "UPDATE endpoints SET desired_cold = ? WHERE id = ?", cold, id);
     }
 
     /**
@@ -131,6 +136,6 @@ public final class EndpointRepo {
                 Instant.ofEpochMilli(rs.getLong("created_at")), rs.getString("scale_note"),
                 new Scaling(rs.getString("policy"), rs.getBoolean("advisory"), rs.getDouble("min_load"),
                         rs.getDouble("target_util"), rs.getDouble("cold_mult"), rs.getLong("target_queue_ms")),
-                rs.getString("scale_decision"));
+                rs.getString("scale_decision"), rs.getInt("desired_cold"));
     }
 }

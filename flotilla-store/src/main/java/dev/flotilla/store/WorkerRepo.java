@@ -49,8 +49,10 @@ public final class WorkerRepo {
             long machineId, String gpuModelId, String gpuIndexes, String country, boolean interruptible,
             long pricePerHourMicros, State state, String reason, String url, double capacity, double requestsPerSecond,
             double tokensPerSecond, Load load, Instant createdAt, Instant stateSince, Optional<Instant> readyAt,
-            Optional<Instant> lastReportAt, Optional<Long> replaces) {
+            Optional<Instant> lastReportAt, Optional<Long> replaces, String cold, Optional<Long> resumedFrom) {
         public Worker {
+            requireNonNull(cold, "cold is null");
+            requireNonNull(resumedFrom, "resumedFrom is null");
             requireNonNull(replaces, "replaces is null");
             requireNonNull(endpointId, "endpointId is null");
             requireNonNull(endpointName, "endpointName is null");
@@ -70,7 +72,7 @@ public final class WorkerRepo {
     private static final String COLS = "id, endpoint_id, endpoint_name, tenant_id, rental_id, machine_id, gpu_model_id,"
             + " gpu_indexes, country, interruptible, price_per_hour, state, reason, url, capacity, requests_per_s,"
             + " tokens_per_s, load_in_flight, load_waiting, load_kv_use, load_tokens_per_s, created_at, state_since,"
-            + " ready_at, last_report_at, replaces";
+            + " ready_at, last_report_at, replaces, cold, resumed_from";
 
     /** Inserts a worker in CREATING with its first event; answers its id. */
     public long insert(Connection c, long endpointId, String endpointName, long tenantId, long rentalId, long machineId,
@@ -122,10 +124,31 @@ public final class WorkerRepo {
                 + " 'preempted') ORDER BY id", WorkerRepo::map, machineId);
     }
 
-    /** Ended workers whose rental has not ended: the reconciler releases those rentals. */
+    /**
+     * Ended workers whose rental has not ended: the reconciler releases those rentals (or stops
+     * them, for a worker being parked cold). Parked workers keep theirs, and a resumed one has
+     * handed its rental to the worker that resumed it.
+     */
     public List<Worker> endedWithLiveRental(Connection c) throws SQLException {
         return Sql.list(c, "SELECT " + COLS.replaceAll("(^|, )", "$1w.") + " FROM workers w JOIN rentals r ON r.id = w.rental_id"
-                + " WHERE w.state IN ('stopped', 'failed', 'preempted') AND r.state <> 'ended' ORDER BY w.id", WorkerRepo::map);
+                + " WHERE w.state IN ('stopped', 'failed', 'preempted') AND r.state <> 'ended'"
+                + " AND w.cold NOT IN ('parked', 'resumed')"
+                + " ORDER BY w.id", WorkerRepo::map);
+    }
+
+    /** Parked (cold) workers of every endpoint, oldest first: a stopped rental each, kept for a resume. */
+    public List<Worker> parked(Connection c) throws SQLException {
+        return Sql.list(c, "SELECT " + COLS + " FROM workers WHERE cold = 'parked' ORDER BY id", WorkerRepo::map);
+    }
+
+    /** Sets the worker's cold-pool mark ({@code '' | parking | parked | resumed | dropped}). */
+    public void setCold(Connection c, long id, String cold) throws SQLException {
+        Sql.update(c, "UPDATE workers SET cold = ? WHERE id = ?", cold, id);
+    }
+
+    /** Records that {@code id} runs on the rental of parked worker {@code parked}. */
+    public void setResumedFrom(Connection c, long id, long parked) throws SQLException {
+        Sql.update(c, "UPDATE workers SET resumed_from = ? WHERE id = ?", parked, id);
     }
 
     /** Endpoints with a worker preempted at or after {@code since}: their replacements go on demand for a while. */
@@ -216,6 +239,7 @@ public final class WorkerRepo {
                         rs.getDouble("load_tokens_per_s")),
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("state_since")),
                 Optional.ofNullable(ready).map(Instant::ofEpochMilli), Optional.ofNullable(report).map(Instant::ofEpochMilli),
-                Optional.ofNullable(Sql.nullableLong(rs, "replaces")));
+                Optional.ofNullable(Sql.nullableLong(rs, "replaces")), rs.getString("cold"),
+                Optional.ofNullable(Sql.nullableLong(rs, "resumed_from")));
     }
 }

@@ -225,9 +225,14 @@ public final class ControlPlaneClient implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("key is not base64url", e);
             }
+            JsonNode k = w.path("known_capacity");
+            Optional<WorkerAssignment.KnownCapacity> known = k.isObject()
+                    ? Optional.of(new WorkerAssignment.KnownCapacity(k.path("capacity").asDouble(),
+                            k.path("requests_per_s").asDouble(), k.path("tokens_per_s").asDouble()))
+                    : Optional.empty();
             return new WorkerAssignment(required(w, "id"), required(w, "endpoint_id"), w.path("endpoint").asText(""),
                     required(w, "backend"), required(w, "model"), w.path("gpu").asText(""), gpus,
-                    WorkerAssignment.Desired.parse(required(w, "desired")), w.path("state").asText(""), key);
+                    WorkerAssignment.Desired.parse(required(w, "desired")), w.path("state").asText(""), key, known);
         } catch (IllegalArgumentException e) {
             throw new ControlPlaneException(200, "bad_response", "the control plane listed worker '" + id
                     + "' in a form the agent cannot run: " + e.getMessage(), e);

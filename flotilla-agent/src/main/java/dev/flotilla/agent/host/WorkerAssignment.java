@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One worker the control plane wants on this machine, as {@code GET /api/v1/machines/{id}/workers}
@@ -17,7 +18,27 @@ import java.util.Objects;
  * logging an assignment never leaks it.
  */
 public record WorkerAssignment(String id, String endpointId, String endpoint, String backend, String model, String gpu,
-        List<Integer> gpus, Desired desired, String state, byte[] key) {
+        List<Integer> gpus, Desired desired, String state, byte[] key, Optional<KnownCapacity> knownCapacity) {
+    /**
+     * The capacity a worker on the same rental measured before it was parked cold: a worker
+     * resumed from it reports this instead of benchmarking again (the hardware and the model are
+     * the same; the benchmark is the slowest part of a start after the model's load).
+     */
+    public record KnownCapacity(double capacity, double requestsPerSecond, double tokensPerSecond) {
+        public KnownCapacity {
+            if (!(capacity >= 1) || !(requestsPerSecond >= 0) || !(tokensPerSecond >= 0)) {
+                throw new IllegalArgumentException("a known capacity needs capacity >= 1 and rates >= 0, got " + capacity
+                        + ", " + requestsPerSecond + ", " + tokensPerSecond);
+            }
+        }
+    }
+
+    /** A worker to benchmark on start (no known capacity). */
+    public WorkerAssignment(String id, String endpointId, String endpoint, String backend, String model, String gpu,
+            List<Integer> gpus, Desired desired, String state, byte[] key) {
+        this(id, endpointId, endpoint, backend, model, gpu, gpus, desired, state, key, Optional.empty());
+    }
+
     /** What the control plane wants of the worker. */
     public enum Desired {
         /** Keep it alive (its state is creating, loading, benchmarking or ready). */
@@ -50,6 +71,7 @@ public record WorkerAssignment(String id, String endpointId, String endpoint, St
         requireNonNull(desired, "desired is null");
         requireNonNull(state, "state is null");
         key = requireNonNull(key, "key is null").clone();
+        requireNonNull(knownCapacity, "knownCapacity is null");
         // Ids travel inside the worker token, whose fields are separated by dots.
         if (id.isEmpty() || id.indexOf('.') >= 0 || endpointId.isEmpty() || endpointId.indexOf('.') >= 0) {
             throw new IllegalArgumentException("worker and endpoint ids must be non-empty without '.', got worker '" + id
@@ -68,19 +90,21 @@ public record WorkerAssignment(String id, String endpointId, String endpoint, St
 
     /** The same worker with another desired state (the control plane changes only that). */
     public WorkerAssignment withDesired(Desired d, String newState) {
-        return new WorkerAssignment(id, endpointId, endpoint, backend, model, gpu, gpus, d, newState, key);
+        return new WorkerAssignment(id, endpointId, endpoint, backend, model, gpu, gpus, d, newState, key, knownCapacity);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof WorkerAssignment w && id.equals(w.id) && endpointId.equals(w.endpointId)
                 && endpoint.equals(w.endpoint) && backend.equals(w.backend) && model.equals(w.model) && gpu.equals(w.gpu)
-                && gpus.equals(w.gpus) && desired == w.desired && state.equals(w.state) && Arrays.equals(key, w.key);
+                && gpus.equals(w.gpus) && desired == w.desired && state.equals(w.state) && Arrays.equals(key, w.key)
+                && knownCapacity.equals(w.knownCapacity);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, endpointId, endpoint, backend, model, gpu, gpus, desired, state, Arrays.hashCode(key));
+        return Objects.hash(id, endpointId, endpoint, backend, model, gpu, gpus, desired, state, Arrays.hashCode(key),
+                knownCapacity);
     }
 
     @Override

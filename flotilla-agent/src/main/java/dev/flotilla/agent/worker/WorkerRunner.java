@@ -354,6 +354,23 @@ public final class WorkerRunner implements AutoCloseable {
             return;
         }
         report(w, WorkerReport.of(WorkerReport.State.BENCHMARKING, backend.reason() + "; proxy at " + url).withUrl(url));
+        if (a.knownCapacity().isPresent()) {
+            // Resumed from a cold worker on this same rental: its measurement stands.
+            WorkerAssignment.KnownCapacity k = a.knownCapacity().get();
+            int capacity = (int) Math.max(1, Math.round(k.capacity()));
+            String why = String.format(java.util.Locale.ROOT, "resumed from a cold worker on this rental: capacity %d"
+                    + " concurrent requests (%.2f requests/s, %.1f tokens/s) from its benchmark", capacity,
+                    k.requestsPerSecond(), k.tokensPerSecond());
+            backend.note(why);
+            if (!w.markReady()) {
+                finishStop(w);
+                return;
+            }
+            report(w, WorkerReport.of(WorkerReport.State.READY, why).withUrl(url)
+                    .withCapacity(capacity, k.requestsPerSecond(), k.tokensPerSecond()));
+            serve(w, backend);
+            return;
+        }
         BenchmarkResult result;
         try {
             result = benchmark.run(backend.port(), CapacityBenchmark.Workload.forTemplate(template.name()),
@@ -376,6 +393,11 @@ public final class WorkerRunner implements AutoCloseable {
         }
         report(w, WorkerReport.of(WorkerReport.State.READY, "benchmarked: " + result.describe()).withUrl(url)
                 .withCapacity(result.capacity(), result.requestsPerSecond(), result.tokensPerSecond()));
+        serve(w, backend);
+    }
+
+    /** A ready worker serves until it is asked to stop or its backend ends. */
+    private void serve(Worker w, BackendProcess backend) throws InterruptedException {
         while (true) {
             if (w.awaitStopRequest(TICK)) {
                 finishStop(w);

@@ -254,6 +254,25 @@ class WorkerRunnerTest {
     }
 
     @Test
+    void aWorkerResumedFromAColdOneReusesItsBenchmarkAndServes() throws Exception {
+        assign("14", "emulator");
+        listed.computeIfPresent("14", (k, w) -> w.copy().put("known_capacity", new JsonObject().put("capacity", 6)
+                .put("requests_per_s", 9.5).put("tokens_per_s", 300.0)));
+        startRunner();
+
+        JsonObject ready = awaitReady("14");
+        assertThat(statesOf("14")).startsWith("loading", "benchmarking", "ready");
+        assertThat(ready.getInteger("capacity")).isEqualTo(6);
+        assertThat(ready.getDouble("requests_per_s")).isEqualTo(9.5);
+        assertThat(ready.getString("reason")).startsWith("resumed from a cold worker on this rental: capacity 6");
+        assertThat(reportsOf("14").stream().filter(r -> r.containsKey("log"))
+                .flatMap(r -> r.getJsonArray("log").stream().map(String::valueOf)))
+                .noneMatch(line -> line.contains("benchmark concurrency"));
+        HttpResponse<Buffer> ok = chat(ready.getString("url"), token("14"));
+        assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
+    }
+
+    @Test
     void desiredStopDrainsTheWorkerReportsStoppedAndEndsItsProcess() throws Exception {
         assign("12", "emulator");
         startRunner();

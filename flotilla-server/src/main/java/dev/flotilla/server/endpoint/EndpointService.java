@@ -106,7 +106,7 @@ public final class EndpointService {
             }
             long id = endpoints.insert(c, new EndpointRepo.Row(0, tenantId, s.name(), backend, s.model(), query.toString(),
                     capacity, s.minWorkers(), s.maxWorkers(), s.coldWorkers(), initial, s.maxQueueMs(),
-                    s.inactivityTimeoutS(), routing, clock.instant(), "", s.scaling(), ""));
+                    s.inactivityTimeoutS(), routing, clock.instant(), "", s.scaling(), "", 0));
             return endpoints.find(c, tenantId, s.name()).filter(r -> r.id() == id).orElseThrow();
         });
     }
@@ -124,7 +124,8 @@ public final class EndpointService {
                     e.requirement(), e.capacity(), u.minWorkers().orElse(e.minWorkers()),
                     u.maxWorkers().orElse(e.maxWorkers()), u.coldWorkers().orElse(e.coldWorkers()), e.desiredWorkers(),
                     u.maxQueueMs().orElse(e.maxQueueMs()), u.inactivityTimeoutS().orElse(e.inactivityTimeoutS()),
-                    u.routing().orElse(e.routing()), e.createdAt(), e.scaleNote(), scaling, e.scaleDecision());
+                    u.routing().orElse(e.routing()), e.createdAt(), e.scaleNote(), scaling, e.scaleDecision(),
+                    e.desiredCold());
             validateSettings(next.minWorkers(), next.maxWorkers(), next.coldWorkers(), next.maxQueueMs(),
                     next.inactivityTimeoutS(), next.routing(), scaling);
             endpoints.updateSettings(c, next);

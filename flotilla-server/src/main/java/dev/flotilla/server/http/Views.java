@@ -209,6 +209,7 @@ final class Views {
         m.put("max_workers", e.maxWorkers());
         m.put("cold_workers", e.coldWorkers());
         m.put("desired_workers", e.desiredWorkers());
+        m.put("desired_cold", e.desiredCold());
         m.put("max_queue_ms", e.maxQueueMs());
         m.put("inactivity_timeout_s", e.inactivityTimeoutS());
         m.put("routing", e.routing());
@@ -245,6 +246,8 @@ final class Views {
         m.put("state", w.state().wireName());
         m.put("reason", w.reason());
         m.put("replaces", w.replaces().orElse(null));
+        m.put("cold", w.cold());
+        m.put("resumed_from", w.resumedFrom().orElse(null));
         m.put("since", w.stateSince().toString());
         m.put("rental_id", w.rentalId());
         m.put("machine_id", w.machineId());
@@ -277,6 +280,15 @@ final class Views {
         m.put("desired", a.desired());
         m.put("state", a.worker().state().wireName());
         m.put("key", a.key());
+        // A worker resumed from a cold one runs on the same stopped-and-started rental: the agent
+        // reuses that benchmark instead of measuring again.
+        a.resumedFrom().filter(p -> p.capacity() > 0).ifPresent(p -> {
+            Map<String, Object> known = new LinkedHashMap<>();
+            known.put("capacity", p.capacity());
+            known.put("requests_per_s", p.requestsPerSecond());
+            known.put("tokens_per_s", p.tokensPerSecond());
+            m.put("known_capacity", known);
+        });
         return m;
     }
 

@@ -262,6 +262,11 @@ public final class Autoscaler {
             endpoints.setDesired(c, e.id(), desired);
             LOG.info("endpoint {}: {} -> {} workers ({})", e.name(), e.desiredWorkers(), desired, d.reason());
         }
+        // The cold reserve follows the decision too; it changes workers only at the next scale-down
+        // (parking) or scale-up (resuming), so it is not an action of its own.
+        if (!e.scaling().advisory() && d.desiredCold() != e.desiredCold()) {
+            endpoints.setDesiredCold(c, e.id(), d.desiredCold());
+        }
         Optional<Duration> lead = st.policy instanceof PredictivePolicy ? Optional.of(leadTimes.leadTime(leadKey(e)))
                 : Optional.empty();
         endpoints.setScaleDecision(c, e.id(), json(d, e, desired, acted, lead));

@@ -93,15 +93,20 @@ public final class Reconciler {
     public synchronized Pass reconcile() {
         Instant now = clock.instant();
         record Snapshot(List<EndpointRepo.Row> endpoints, List<Worker> live, Map<Long, Rental> rentals,
-                Set<Long> liveMachines, List<Worker> toRelease, Set<Long> recentlyPreempted) {}
+                Set<Long> liveMachines, List<Worker> toRelease, Set<Long> recentlyPreempted, List<Worker> parked) {}
         Snapshot s = db.inTransaction(c -> {
             List<Worker> live = workers.live(c);
             Map<Long, Rental> byId = new java.util.HashMap<>();
             for (Worker w : live) {
                 rentals.find(c, w.rentalId()).ifPresent(r -> byId.put(w.id(), r));
             }
+            List<Worker> parked = workers.parked(c);
+            for (Worker w : parked) {
+                rentals.find(c, w.rentalId()).ifPresent(r -> byId.put(w.id(), r));
+            }
             return new Snapshot(endpoints.all(c), live, byId, machines.heartbeatSince(c, now.minus(heartbeatTimeout)),
-                    workers.endedWithLiveRental(c), workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF)));
+                    workers.endedWithLiveRental(c), workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF)),
+                    parked);
         });
         int ended = 0;
         for (Worker w : s.live()) {
@@ -123,10 +128,21 @@ public final class Reconciler {
         int drained = 0;
         if (ended > 0) {
             s = new Snapshot(s.endpoints(), db.inTransaction(workers::live), s.rentals(), s.liveMachines(), List.of(),
-                    db.inTransaction(c -> workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF))));
+                    db.inTransaction(c -> workers.endpointsPreemptedSince(c, now.minus(PREEMPTION_BACKOFF))), s.parked());
         }
         Map<Long, List<Worker>> byEndpoint = s.live().stream().filter(w -> ACTIVE.contains(w.state())
                 && w.endpointId().isPresent()).collect(Collectors.groupingBy(w -> w.endpointId().get()));
+        Map<Long, List<Worker>> parkedBy = new java.util.HashMap<>();
+        Set<Long> endpointIds = s.endpoints().stream().map(EndpointRepo.Row::id).collect(Collectors.toSet());
+        for (Worker p : s.parked()) {
+            Rental r = s.rentals().get(p.id());
+            if (p.endpointId().filter(endpointIds::contains).isEmpty() || r == null || r.state() != RentalState.STOPPED) {
+                drop(p, p.endpointId().isEmpty() ? "its endpoint was deleted"
+                        : "its rental is " + (r == null ? "gone" : r.state().wireName()));
+            } else {
+                parkedBy.computeIfAbsent(p.endpointId().get(), k -> new ArrayList<>()).add(p);
+            }
+        }
         for (EndpointRepo.Row e : s.endpoints()) {
             List<Worker> active = new ArrayList<>(byEndpoint.getOrDefault(e.id(), List.of()));
             drained += retireReplaced(active);
@@ -139,19 +155,39 @@ public final class Reconciler {
             int missing = e.desiredWorkers() - counted.size();
             boolean preempted = s.recentlyPreempted().contains(e.id());
             String note = "";
+            List<Worker> parked = new ArrayList<>(parkedBy.getOrDefault(e.id(), List.of()));
             if (missing > 0) {
-                Growth g = grow(e, active, missing, s.liveMachines(), preempted);
-                created += g.created();
-                note = g.note();
+                int resumed = resume(e, parked, missing, s.liveMachines());
+                created += resumed;
+                if (missing > resumed) {
+                    Growth g = grow(e, active, missing - resumed, s.liveMachines(), preempted);
+                    created += g.created();
+                    note = g.note();
+                }
             } else if (missing < 0) {
+                long parking = s.live().stream().filter(w -> w.state() == State.DRAINING && w.cold().equals("parking")
+                        && w.endpointId().filter(id -> id == e.id()).isPresent()).count();
+                int cold = parked.size() + (int) parking;
                 for (Worker v : ScaleDown.victims(counted, -missing)) {
+                    // Only a worker that finished starting is worth keeping cold: its benchmark is what a
+                    // resume reuses.
+                    boolean keep = cold < coldWanted(e) && v.state() == State.READY;
                     if (serving.transition(v.id(), ACTIVE, State.DRAINING, "scaled down to " + e.desiredWorkers()
-                            + " worker(s)")) {
+                            + " worker(s)" + (keep ? "; kept cold (" + (cold + 1) + " of " + coldWanted(e)
+                            + "): its rental is stopped, not released, once it has drained" : ""),
+                            keep ? Optional.of("parking") : Optional.empty())) {
                         drained++;
+                        if (keep) {
+                            cold++;
+                        }
                     }
                 }
             } else if (incoming.isEmpty() && !preempted) {
                 created += rebalance(e, counted, s.liveMachines());
+            }
+            // More parked than the policy wants (its need for a reserve fell): release the oldest.
+            for (int i = 0; i < parked.size() - coldWanted(e); i++) {
+                drop(parked.get(i), "the endpoint wants " + coldWanted(e) + " cold worker(s)");
             }
             String finalNote = note;
             if (!finalNote.equals(e.scaleNote())) {
@@ -167,6 +203,66 @@ public final class Reconciler {
                     ended, released);
         }
         return pass;
+    }
+
+    /**
+     * Starts parked (cold) workers' rentals again for new workers, oldest first, on machines whose
+     * agent is online; the new worker reuses the parked one's benchmark (the agent skips it), so a
+     * resume is a start of the model server and a health check, not a rental, start and benchmark.
+     * A rental that cannot start (its slice was taken meanwhile) is released. Answers how many
+     * were resumed; they leave {@code parked}.
+     */
+    private int resume(EndpointRepo.Row e, List<Worker> parked, int wanted, Set<Long> liveMachines) {
+        int resumed = 0;
+        for (Worker p : List.copyOf(parked)) {
+            if (resumed == wanted) {
+                break;
+            }
+            if (!liveMachines.contains(p.machineId())) {
+                continue;
+            }
+            parked.remove(p);
+            Rental r;
+            try {
+                r = market.start(p.tenantId(), p.rentalId());
+            } catch (FlotillaException ex) {
+                drop(p, "its rental could not start again: " + ex.getMessage());
+                continue;
+            }
+            Instant now = clock.instant();
+            String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
+                    .mapToObj(Integer::toString).collect(Collectors.joining(","));
+            long id = db.inTransaction(c -> {
+                long n = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(), p.gpuModelId(), gpus,
+                        p.country(), p.interruptible(), r.pricePerHour().micros(), "resumed cold worker " + p.id()
+                                + ": rental " + r.id() + " started again at " + r.pricePerHour() + "/h; its benchmark"
+                                + " (capacity " + p.capacity() + ") is reused; waiting for the agent", now);
+                workers.setResumedFrom(c, n, p.id());
+                workers.setCold(c, p.id(), "resumed");
+                return n;
+            });
+            LOG.info("endpoint {}: worker {} resumes cold worker {} on rental {}", e.name(), id, p.id(), r.id());
+            resumed++;
+        }
+        return resumed;
+    }
+
+    /**
+     * Cold workers the endpoint keeps: its policy's number when a policy acts, else the
+     * {@code cold_workers} setting as a fixed reserve.
+     */
+    private static int coldWanted(EndpointRepo.Row e) {
+        return Math.min(e.coldWorkers(), e.scaling().autoscaled() ? e.desiredCold() : e.coldWorkers());
+    }
+
+    /** Releases a parked worker's rental: the cold pool no longer holds it. */
+    private void drop(Worker p, String why) {
+        db.inTransaction(c -> {
+            workers.setCold(c, p.id(), "dropped");
+            return null;
+        });
+        LOG.info("cold worker {} of {} dropped: {}", p.id(), p.endpointName(), why);
+        serving.release(p);
     }
 
     /**

@@ -139,7 +139,8 @@ public final class ServingService {
     // ---------------------------------------------------------------- agents
 
     /** What a machine's agent must run: desired {@code run} or {@code stop} (drain, then stop). */
-    public record Assignment(Worker worker, String endpointId, String backend, String model, String desired, String key) {}
+    public record Assignment(Worker worker, String endpointId, String backend, String model, String desired, String key,
+            Optional<Worker> resumedFrom) {}
 
     public List<Assignment> assignments(long hostId, long machineId) {
         Machine m = market.machineOf(hostId, machineId);
@@ -152,8 +153,10 @@ public final class ServingService {
                 if (e.isEmpty()) {
                     continue; // endpoint deleted: the reconciler stops the worker; the agent stops what it does not see
                 }
+                Optional<Worker> parked = w.resumedFrom().isPresent() ? workers.find(c, w.resumedFrom().get())
+                        : Optional.empty();
                 out.add(new Assignment(w, Long.toString(e.get().id()), e.get().backend(), e.get().model(),
-                        w.state() == State.DRAINING ? "stop" : "run", keys.encodedKeyOf(w.id())));
+                        w.state() == State.DRAINING ? "stop" : "run", keys.encodedKeyOf(w.id()), parked));
             }
             return out;
         });
@@ -242,8 +245,14 @@ public final class ServingService {
         return after;
     }
 
-    /** Ends the rental of an ended worker; already ended is fine (idempotent). */
+    /**
+     * Ends the rental of an ended worker; already ended is fine (idempotent). A worker drained to
+     * be kept cold has its rental stopped instead (storage billed, GPUs freed) and becomes parked.
+     */
     void release(Worker w) {
+        if (w.cold().equals("parking") && w.state() == State.STOPPED && park(w)) {
+            return;
+        }
         try {
             market.destroy(w.tenantId(), w.rentalId());
         } catch (FlotillaException e) {
@@ -251,6 +260,28 @@ public final class ServingService {
                 throw e;
             }
         }
+    }
+
+    private boolean park(Worker w) {
+        try {
+            market.stop(w.tenantId(), w.rentalId());
+        } catch (FlotillaException e) {
+            LOG.info("worker {} of {} not kept cold: rental {} could not be stopped ({}); releasing it", w.id(),
+                    w.endpointName(), w.rentalId(), e.getMessage());
+            db.inTransaction(c -> {
+                workers.setCold(c, w.id(), "dropped");
+                return null;
+            });
+            return false;
+        }
+        db.inTransaction(c -> {
+            workers.setCold(c, w.id(), "parked");
+            workers.appendLog(c, w.id(), List.of("parked cold: rental " + w.rentalId() + " stopped (storage billed only),"
+                    + " kept for a faster resume"), clock.instant(), 200);
+            return null;
+        });
+        LOG.info("worker {} of {} parked cold (rental {} stopped)", w.id(), w.endpointName(), w.rentalId());
+        return true;
     }
 
     private void reportStart(long hostId, Worker w, boolean ok) {
@@ -264,11 +295,23 @@ public final class ServingService {
 
     /** Moves a live worker to {@code state} (reconciler decisions); false when it changed meanwhile. */
     boolean transition(long workerId, Set<State> from, State state, String reason) {
+        return transition(workerId, from, state, reason, Optional.empty());
+    }
+
+    /**
+     * As above, also setting the worker's cold-pool mark in the same transaction ({@code parking}:
+     * its rental is stopped instead of released once it has drained), so no report in between can
+     * release what was meant to be kept.
+     */
+    boolean transition(long workerId, Set<State> from, State state, String reason, Optional<String> cold) {
         Instant now = clock.instant();
         Optional<Worker> changed = db.inTransaction(c -> {
             Worker w = workers.lock(c, workerId).orElseThrow();
             if (!from.contains(w.state())) {
                 return Optional.<Worker>empty();
+            }
+            if (cold.isPresent()) {
+                workers.setCold(c, workerId, cold.get());
             }
             workers.transition(c, workerId, state, reason, now);
             return workers.find(c, workerId);

@@ -130,7 +130,7 @@ class AutoscalerTest {
 
     @Test
     void aQueuedRequestWakesAnEndpointAtZeroLoadScalesItUpAndIdlenessScalesItBackToZero() throws Exception {
-        JsonNode created = create(", \"policy\": \"reactive\", \"inactivity_timeout_s\": 60");
+        JsonNode created = create(", \"policy\": \"reactive\", \"inactivity_timeout_s\": 60, \"cold_workers\": 1");
         assertThat(created.get("desired_workers").asInt()).isZero();
         assertThat(created.get("policy").asText()).isEqualTo("reactive");
         assertThat(created.get("decision").isNull()).isTrue();
@@ -182,6 +182,13 @@ class AutoscalerTest {
         }
         assertThat(e.get("desired_workers").asInt()).isZero();
         assertThat(e.get("decision").get("mode").asText()).isEqualTo("scale-to-zero");
+        // at zero the policy keeps one worker cold (cold_mult 2 x 1, at most cold_workers 1): the
+        // reconciler drains one ready worker to be parked instead of released
+        assertThat(e.get("desired_cold").asInt()).isEqualTo(1);
+        List<String> reasons = new ArrayList<>();
+        http.get("/api/v1/endpoints/llama/workers?all=true", tenant).json().get("workers")
+                .forEach(w -> reasons.add(w.get("reason").asText()));
+        assertThat(reasons).filteredOn(r -> r.contains("kept cold (1 of 1)")).hasSize(1);
         assertThat(modes).startsWith("panic").contains("hold");
         // no pass may have gone to zero before the inactivity timeout and grace: 45 passes of 2 s
         assertThat(modes.indexOf("scale-to-zero")).isGreaterThanOrEqualTo(44);

@@ -302,6 +302,63 @@ class ServingTest {
     }
 
     @Test
+    void aColdWorkerKeepsItsRentalStoppedAndResumesWithItsBenchmark() {
+        createEndpoint("llama", "on-demand");
+        TestHttp.Response cold = http.call(HttpMethod.PATCH, "/api/v1/endpoints/llama", tenant, "{\"cold_workers\": 1}");
+        assertThat(cold.status()).as(cold.body()).isEqualTo(200);
+        scale("llama", 1);
+        server.reconcile();
+        JsonNode a = assignments(host, se).isEmpty() ? assignments(host, de).get(0) : assignments(host, se).get(0);
+        bringUp(a);
+        String id = a.get("id").asText();
+        JsonNode first = http.get("/api/v1/workers/" + id, tenant).json();
+        long rental = first.get("rental_id").asLong();
+        long machine = first.get("machine_id").asLong();
+
+        // scale to zero: drained, then parked with its rental stopped (storage billed only)
+        scale("llama", 0);
+        server.reconcile();
+        JsonNode draining = http.get("/api/v1/workers/" + id, tenant).json();
+        assertThat(draining.get("state").asText()).isEqualTo("draining");
+        assertThat(draining.get("reason").asText()).contains("kept cold (1 of 1)");
+        assertThat(report(id, "{\"state\": \"stopped\", \"reason\": \"drained\"}").status()).isEqualTo(200);
+        server.reconcile();
+        JsonNode parked = http.get("/api/v1/workers/" + id, tenant).json();
+        assertThat(parked.get("state").asText()).isEqualTo("stopped");
+        assertThat(parked.get("cold").asText()).isEqualTo("parked");
+        assertThat(http.get("/api/v1/rentals/" + rental, tenant).json().get("state").asText()).isEqualTo("stopped");
+        assertThat(assignments(host, machine)).isEmpty();
+
+        // scale up: the same rental starts again for a new worker that reuses the benchmark
+        scale("llama", 1);
+        server.reconcile();
+        List<JsonNode> now = workers("llama", false);
+        assertThat(now).hasSize(1);
+        JsonNode resumed = now.get(0);
+        assertThat(resumed.get("rental_id").asLong()).isEqualTo(rental);
+        assertThat(resumed.get("resumed_from").asText()).isEqualTo(id);
+        assertThat(resumed.get("reason").asText()).contains("resumed cold worker " + id);
+        assertThat(http.get("/api/v1/rentals/" + rental, tenant).json().get("state").asText()).isEqualTo("running");
+        JsonNode assignment = assignments(host, machine).get(0);
+        assertThat(assignment.get("known_capacity").get("capacity").asDouble()).isEqualTo(8.0);
+        assertThat(assignment.get("known_capacity").get("requests_per_s").asDouble()).isEqualTo(12.5);
+        assertThat(http.get("/api/v1/workers/" + id, tenant).json().get("cold").asText()).isEqualTo("resumed");
+
+        // a parked worker the endpoint no longer wants gives its rental back
+        bringUp(assignment);
+        scale("llama", 0);
+        server.reconcile();
+        String second = resumed.get("id").asText();
+        assertThat(report(second, "{\"state\": \"stopped\", \"reason\": \"drained\"}").status()).isEqualTo(200);
+        assertThat(http.get("/api/v1/workers/" + second, tenant).json().get("cold").asText()).isEqualTo("parked");
+        assertThat(http.call(HttpMethod.PATCH, "/api/v1/endpoints/llama", tenant, "{\"cold_workers\": 0}").status())
+                .isEqualTo(200);
+        server.reconcile();
+        assertThat(http.get("/api/v1/workers/" + second, tenant).json().get("cold").asText()).isEqualTo("dropped");
+        assertThat(http.get("/api/v1/rentals/" + rental, tenant).json().get("state").asText()).isEqualTo("ended");
+    }
+
+    @Test
     void deletingAnEndpointStopsItsWorkersAndReleasesTheirRentals() {
         createEndpoint("llama", "on-demand");
         scale("llama", 2);
