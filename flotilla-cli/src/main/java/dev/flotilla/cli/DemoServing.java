@@ -59,6 +59,12 @@ final class DemoServing implements AutoCloseable {
      * {@link #awaitReady} waits for them.
      */
     static DemoServing start(String controlPlane, String hostToken, String tenantKey, Path stateRoot) {
+        return start(controlPlane, hostToken, tenantKey, stateRoot, LLM_INACTIVITY);
+    }
+
+    /** As above, with the LLM endpoint's idle time before it scales to zero (tests use a short one). */
+    static DemoServing start(String controlPlane, String hostToken, String tenantKey, Path stateRoot,
+            java.time.Duration llmInactivity) {
         requireNonNull(hostToken, "hostToken is null");
         DemoServing demo = new DemoServing(requireNonNull(controlPlane, "controlPlane is null"),
                 requireNonNull(tenantKey, "tenantKey is null"));
@@ -94,7 +100,7 @@ final class DemoServing implements AutoCloseable {
                     {"name": "%s", "backend": "emulator", "model": "Llama-3.1-8B", "requirement": "gpu_ram>=40 num_gpus=1",
                      "capacity": "interruptible", "min_workers": 0, "max_workers": 2, "initial_workers": 1,
                      "max_queue_ms": 120000, "routing": "least-load", "policy": "predictive",
-                     "inactivity_timeout_s": %d}""".formatted(LLM, LLM_INACTIVITY.toSeconds()));
+                     "inactivity_timeout_s": %d, "cold_workers": 1}""".formatted(LLM, llmInactivity.toSeconds()));
             demo.ensureEndpoint(EMBEDDINGS, """
                     {"name": "%s", "backend": "embeddings", "model": "all-MiniLM-L6-v2", "requirement": "gpu_name=L4",
                      "capacity": "on-demand", "min_workers": 1, "max_workers": 1, "max_queue_ms": 30000,
