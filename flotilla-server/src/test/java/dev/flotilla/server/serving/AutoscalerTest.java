@@ -234,6 +234,23 @@ class AutoscalerTest {
     }
 
     @Test
+    void aPredictivePolicyStartsFromTheStoredLoadAfterARestartOrAHandOver() {
+        long id = create(", \"policy\": \"predictive\", \"advisory\": true").get("id").asLong();
+        // half an hour at 10 req/s, written by a replica before this autoscaler first saw the endpoint
+        long[] total = {0};
+        LoadRecorder earlier = new LoadRecorder(server.market().database(), clock, "replica-b",
+                () -> Map.of(String.valueOf(id), new EndpointLoad(total[0], 0, 0, 0)));
+        for (int minute = 0; minute < 30; minute++) {
+            total[0] += 600;
+            clock.advance(Duration.ofMinutes(1));
+            earlier.record();
+        }
+        JsonNode d = pass().get("decision");
+        assertThat(d.get("forecast").get("mean").asDouble()).as(d.toString()).isBetween(5.0, 15.0);
+        assertThat(d.get("reason").asText()).contains("forecast p90");
+    }
+
+    @Test
     void loadFromEveryReplicaIsSummedAndTheirQueuesCarriedUntilTheyReportAgain() {
         long id = create(", \"policy\": \"reactive\", \"advisory\": true").get("id").asLong();
         pass();
