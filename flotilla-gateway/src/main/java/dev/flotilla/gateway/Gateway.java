@@ -97,6 +97,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, EndpointState> endpoints = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private volatile java.util.function.Consumer<String> coldListener = endpointId -> {};
 
     private Gateway(GatewayConfig config, Credentials credentials, WorkerDirectory directory, UsageSink usageSink,
             HopSigner signer, InstantSource clock) {
@@ -175,6 +176,16 @@ public final class Gateway implements AutoCloseable {
         endpoints.forEach((id, ep) -> out.put(id, new EndpointLoad(ep.arrivals.sum(), ep.tokens.sum(),
                 ep.queue.inServiceCount(), ep.queue.waitingCount())));
         return out;
+    }
+
+    /**
+     * Tells {@code listener} (on an event-loop thread: it must not block) when a request queues at
+     * an endpoint with no ready worker, at most once a second per endpoint: the autoscaler's cue to
+     * wake a scaled-to-zero endpoint now rather than at its next pass (Knative's activator pokes
+     * its autoscaler the same way).
+     */
+    public void onColdStart(java.util.function.Consumer<String> listener) {
+        this.coldListener = requireNonNull(listener, "listener is null");
     }
 
     /** Requests waiting in {@code endpointId}'s admission queue now. */
@@ -325,6 +336,8 @@ public final class Gateway implements AutoCloseable {
         final java.util.concurrent.atomic.LongAdder arrivals = new java.util.concurrent.atomic.LongAdder();
         /** Prompt plus completion tokens of finished requests. */
         final java.util.concurrent.atomic.LongAdder tokens = new java.util.concurrent.atomic.LongAdder();
+        /** When the cold-start listener was last told about this endpoint, epoch ms. */
+        final AtomicLong lastColdCue = new AtomicLong(Long.MIN_VALUE / 2);
         volatile Router router;
         volatile Optional<String> lastTenant = Optional.empty();
 
@@ -441,6 +454,15 @@ public final class Gateway implements AutoCloseable {
                 case Admission.Queued q -> {
                     long ms = Math.max(1, q.deadline().toEpochMilli() - now.toEpochMilli() + 1);
                     vertx.setTimer(ms, id -> pump(ep));
+                    long last = ep.lastColdCue.get();
+                    if (ep.queue.capacity() == 0 && now.toEpochMilli() - last >= 1000
+                            && ep.lastColdCue.compareAndSet(last, now.toEpochMilli())) {
+                        try {
+                            coldListener.accept(endpointId);
+                        } catch (RuntimeException e) {
+                            LOG.warn("cold-start listener failed for endpoint {}", endpointId, e);
+                        }
+                    }
                 }
                 case Admission.Rejected r -> {
                     ep.waiting.remove(requestId);

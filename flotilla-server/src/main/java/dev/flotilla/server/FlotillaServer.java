@@ -72,6 +72,7 @@ public final class FlotillaServer implements AutoCloseable {
     private final UsageWriter usage;
     private final Optional<Gateway> gateway;
     private final AtomicBoolean reconcileKick = new AtomicBoolean();
+    private final AtomicBoolean autoscaleKick = new AtomicBoolean();
     private final Lease reconcileLease;
     private final Autoscaler autoscaler;
     private final Optional<LoadRecorder> loadRecorder;
@@ -117,6 +118,8 @@ public final class FlotillaServer implements AutoCloseable {
                 tenantKeys, directory, usage, keys,
                 InstantSource.system()));
         this.loadRecorder = gateway.map(g -> new LoadRecorder(db, clock, replica, g::load));
+        // A request waiting at an endpoint with no ready worker wakes the autoscaler at once.
+        gateway.ifPresent(g -> g.onColdStart(endpointId -> kickAutoscale()));
         every(config.meterInterval(), "metering", market::meterAll);
         every(config.reconcileInterval(), "reconcile", this::reconcileIfLeader);
         every(config.autoscaleInterval(), "autoscale", this::autoscale);
@@ -183,6 +186,16 @@ public final class FlotillaServer implements AutoCloseable {
             host = "unknown-host";
         }
         return host + ":" + ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Runs an autoscaling pass soon (a cold start), without waiting for the timer; at most one queued. */
+    private void kickAutoscale() {
+        if (autoscaleKick.compareAndSet(false, true)) {
+            blocking.execute(() -> {
+                autoscaleKick.set(false);
+                logFailure("autoscale", this::autoscale);
+            });
+        }
     }
 
     /** Runs a reconcile pass soon (after a scale), without waiting for the timer; at most one queued. */

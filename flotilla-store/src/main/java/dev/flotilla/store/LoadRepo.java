@@ -41,9 +41,9 @@ public final class LoadRepo {
                 afterId);
     }
 
-    /** The newest row id (0 when there is none): where a new reader starts. */
-    public long lastId(Connection c) throws SQLException {
-        return Sql.scalarLong(c, "SELECT COALESCE(MAX(id), 0) FROM endpoint_load");
+    /** The newest row id of a row stamped before {@code t} (0 when there is none): where a new reader starts. */
+    public long lastIdBefore(Connection c, Instant t) throws SQLException {
+        return Sql.scalarLong(c, "SELECT COALESCE(MAX(id), 0) FROM endpoint_load WHERE at < ?", t.toEpochMilli());
     }
 
     /** The endpoint's arrivals summed per minute since {@code since}, oldest first. */

@@ -123,9 +123,9 @@ public final class Autoscaler {
         List<Long> changed = new ArrayList<>();
         db.inTransaction(c -> {
             if (lastRow < 0) {
-                // A new holder starts with the rows written from now on: older ones are the
-                // previous holder's past, which its policies already acted on.
-                lastRow = load.lastId(c);
+                // A new holder starts with the last interval's rows (this pass's own included):
+                // older ones are the previous holder's past, which its policies already acted on.
+                lastRow = load.lastIdBefore(c, now.minus(interval));
             }
             Map<Long, List<LoadRepo.Sample>> rows = new HashMap<>();
             List<LoadRepo.Sample> batch;

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * a second replica's rows), the endpoint's policy decides on the test's clock, the decision and
  * its reason show on the endpoint, and the reconciler acts on it. The test plays the host's agent
  * as {@link ServingTest} does; the background autoscaling job is parked (one-hour interval) so
- * that every pass is the test's own {@link FlotillaServer#autoscaleNow()}.
+ * that every pass is the test's own {@link FlotillaServer#autoscaleNow()}, or the one the gateway
+ * cues when a request waits at an endpoint without a ready worker.
  */
 class AutoscalerTest {
     private static final Duration TICK = Duration.ofSeconds(2);
@@ -135,12 +136,13 @@ class AutoscalerTest {
         assertThat(created.get("policy").asText()).isEqualTo("reactive");
         assertThat(created.get("decision").isNull()).isTrue();
 
-        // scale from zero: the request waits in the gateway's queue; the next pass sees it
+        // scale from zero: the request waits in the gateway's queue, and the gateway's cold-start
+        // cue runs a pass at once (the periodic pass is an hour away in this test)
         CompletableFuture<HttpResponse<String>> first = chat();
-        JsonNode e = pass();
-        for (int i = 0; i < 50 && e.get("desired_workers").asInt() == 0; i++) {
+        JsonNode e = endpoint();
+        for (int i = 0; i < 100 && e.get("desired_workers").asInt() == 0; i++) {
             Thread.sleep(50);
-            e = pass();
+            e = endpoint();
         }
         assertThat(e.get("desired_workers").asInt()).isEqualTo(1);
         JsonNode d = e.get("decision");
