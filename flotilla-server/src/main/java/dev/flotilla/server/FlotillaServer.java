@@ -94,7 +94,8 @@ public final class FlotillaServer implements AutoCloseable {
         String replica = replicaId();
         this.reconcileLease = new Lease(db, clock, "reconciler", replica,
                 Duration.ofSeconds(Math.max(10, config.reconcileInterval().toSeconds() * 5)));
-        this.autoscaler = new Autoscaler(db, clock, config.autoscaleInterval(), endpointId -> serving.changed(endpointId));
+        this.autoscaler = new Autoscaler(db, clock, config.autoscaleInterval(), endpointId -> serving.changed(endpointId),
+                registry);
         this.directory = new ServingDirectory(db, config.maxQueueLength());
         this.tenantKeys = new TenantKeys(db);
         this.usage = new UsageWriter(db, clock, directory);

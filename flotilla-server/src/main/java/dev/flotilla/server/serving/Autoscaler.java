@@ -20,6 +20,10 @@ import dev.flotilla.store.EndpointRepo;
 import dev.flotilla.store.LoadRepo;
 import dev.flotilla.store.WorkerRepo;
 import dev.flotilla.store.WorkerRepo.Worker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -73,6 +77,12 @@ public final class Autoscaler {
     private final InstantSource clock;
     private final Duration interval;
     private final LongConsumer onChange;
+    private final MeterRegistry registry;
+    private final MultiGauge desiredGauge;
+    private final MultiGauge activeGauge;
+    private final MultiGauge rateGauge;
+    private final MultiGauge queuedGauge;
+    private final MultiGauge forecastGauge;
     private final EndpointRepo endpoints = new EndpointRepo();
     private final WorkerRepo workers = new WorkerRepo();
     private final LoadRepo load = new LoadRepo();
@@ -103,11 +113,22 @@ public final class Autoscaler {
      * @param interval how often {@link #tick} runs (sizes the load history)
      * @param onChange told when a pass changed an endpoint's desired count (the reconciler acts)
      */
-    public Autoscaler(Database db, InstantSource clock, Duration interval, LongConsumer onChange) {
+    public Autoscaler(Database db, InstantSource clock, Duration interval, LongConsumer onChange, MeterRegistry registry) {
         this.db = requireNonNull(db, "db is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.interval = requireNonNull(interval, "interval is null");
         this.onChange = requireNonNull(onChange, "onChange is null");
+        this.registry = requireNonNull(registry, "registry is null");
+        this.desiredGauge = MultiGauge.builder("flotilla_endpoint_desired_workers")
+                .description("Workers the endpoint's policy wants serving (lease holder only)").register(registry);
+        this.activeGauge = MultiGauge.builder("flotilla_endpoint_active_workers")
+                .description("Ready and starting workers the policy saw").register(registry);
+        this.rateGauge = MultiGauge.builder("flotilla_endpoint_arrival_rate")
+                .description("Arrivals over the stable window, requests/s").register(registry);
+        this.queuedGauge = MultiGauge.builder("flotilla_endpoint_queued")
+                .description("Requests waiting in the gateways' queues").register(registry);
+        this.forecastGauge = MultiGauge.builder("flotilla_endpoint_forecast_rate")
+                .description("The predictive policy's p90 forecast over its lead time, requests/s").register(registry);
     }
 
     /** Forgets every policy's state (the lease went to another replica, which has its own). */
@@ -173,7 +194,35 @@ public final class Autoscaler {
             return null;
         });
         changed.forEach(onChange::accept);
+        publish(outcomes);
         return outcomes;
+    }
+
+    /** The pass's decisions as Prometheus metrics, one series per endpoint (stale endpoints drop out). */
+    private void publish(List<Outcome> outcomes) {
+        List<MultiGauge.Row<?>> desired = new ArrayList<>();
+        List<MultiGauge.Row<?>> active = new ArrayList<>();
+        List<MultiGauge.Row<?>> rate = new ArrayList<>();
+        List<MultiGauge.Row<?>> queued = new ArrayList<>();
+        List<MultiGauge.Row<?>> forecast = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            Tags tags = Tags.of("endpoint_id", Long.toString(o.endpointId()), "endpoint", o.endpoint());
+            Decision d = o.decision();
+            desired.add(MultiGauge.Row.of(tags, d.desiredActive()));
+            active.add(MultiGauge.Row.of(tags, d.inputs().currentActive()));
+            rate.add(MultiGauge.Row.of(tags, d.inputs().stableRate()));
+            queued.add(MultiGauge.Row.of(tags, d.inputs().queued()));
+            d.forecast().ifPresent(f -> forecast.add(MultiGauge.Row.of(tags, f.upper())));
+            Counter.builder("flotilla_autoscaler_decisions").description("Scaling decisions by mode; acted = changed the count")
+                    .tags(tags.and("mode", d.mode().name().toLowerCase(java.util.Locale.ROOT), "acted",
+                            Boolean.toString(o.acted())))
+                    .register(registry).increment();
+        }
+        desiredGauge.register(desired, true);
+        activeGauge.register(active, true);
+        rateGauge.register(rate, true);
+        queuedGauge.register(queued, true);
+        forecastGauge.register(forecast, true);
     }
 
     private State newState(java.sql.Connection c, EndpointRepo.Row e, Instant now) throws java.sql.SQLException {

@@ -233,6 +233,12 @@ class AutoscalerTest {
         // min_load 5 req/s at 50% of an unmeasured worker's 1 req/s: 10 workers, clamped to max 3
         assertThat(e.get("desired_workers").asInt()).isEqualTo(3);
         assertThat(d.get("reason").asText()).contains("min_load");
+        // and for Prometheus, from the lease holder
+        String metrics = http.get("/metrics", null).body();
+        String tags = "{endpoint=\"llama\",endpoint_id=\"" + e.get("id").asText() + "\"}";
+        assertThat(metrics).contains("flotilla_endpoint_desired_workers" + tags + " 3.0")
+                .contains("flotilla_endpoint_forecast_rate" + tags)
+                .containsPattern("flotilla_autoscaler_decisions_total\\{acted=\"true\",endpoint=\"llama\",.*mode=");
     }
 
     @Test
