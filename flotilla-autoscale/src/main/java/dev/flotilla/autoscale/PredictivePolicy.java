@@ -80,7 +80,12 @@ public final class PredictivePolicy implements ScalingPolicy {
         }
 
         Forecast f = forecaster.forecast(now, leadTime);
-        boolean expectsLoad = f.upperRequests() >= 1;
+        // Without a daily profile the forecast is the recent level and trend; once the endpoint has
+        // been idle past inactivity_timeout that level is stale (it decays by the minute, and a
+        // one-minute burst would hold a worker for twenty), so only a seasonal forecast may keep or
+        // pre-warm workers for an idle endpoint.
+        boolean stale = !forecaster.seasonal() && history.idleFor(now).compareTo(s.inactivityTimeout()) >= 0;
+        boolean expectsLoad = !stale && f.upperRequests() >= 1;
         double demand = Math.max(expectsLoad ? f.upper() : 0, s.minLoad());
         int forecastNeed = Capacity.workersFor(demand, perWorkerRps, s.targetUtil());
         int wanted = Math.min(forecastNeed, ReactivePolicy.upBound(currentActive, s));
@@ -89,7 +94,9 @@ public final class PredictivePolicy implements ScalingPolicy {
         StringBuilder forecastText = new StringBuilder()
                 .append("forecast p90 ").append(num(f.upper())).append(" req/s (mean ").append(num(f.mean()))
                 .append(") over the next ").append(dur(leadTime)).append(" lead time");
-        if (!expectsLoad && f.upper() > 0) {
+        if (stale && f.upper() > 0) {
+            forecastText.append(", stale after ").append(dur(history.idleFor(now))).append(" idle without a daily profile,");
+        } else if (!expectsLoad && f.upper() > 0) {
             forecastText.append(", under one request,");
         }
         if (predicted > r.desiredActive()) {

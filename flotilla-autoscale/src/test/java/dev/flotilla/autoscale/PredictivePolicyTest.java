@@ -243,6 +243,34 @@ class PredictivePolicyTest {
     }
 
     @Test
+    void aBurstWithoutADailyProfileDoesNotHoldWorkersPastTheInactivityTimeout() {
+        // one minute at 80 req/s, then nothing: the trend-only forecast decays by the minute, but
+        // once the endpoint has been idle past inactivity_timeout it no longer keeps a worker
+        ScalingSettings s = ScalingSettings.defaults().withWorkers(0, 4).withInactivityTimeout(Duration.ofMinutes(2));
+        PredictivePolicy predictive = PredictivePolicy.withFixedLeadTime(new Forecaster(), Duration.ofSeconds(60));
+        LoadHistory history = LoadHistory.covering(Duration.ofMinutes(2), TICK);
+        Instant t = Traffic.DAY0;
+        int active = 0;
+        Decision d = null;
+        Instant zeroAt = null;
+        for (int i = 0; i < 600 && zeroAt == null; i++) {
+            t = t.plus(TICK);
+            boolean burst = i < 30;
+            history.add(LoadSample.arrivals(t, burst ? 160 : 0, TICK));
+            d = predictive.decide(t, history, active, 40, s);
+            active = d.desiredActive();
+            if (!burst && active == 0) {
+                zeroAt = t;
+            }
+        }
+        assertThat(zeroAt).as("scaled to zero; last decision %s", d).isNotNull();
+        // 2 min idle + 30 s grace after the burst's last request, within a panic window's slack
+        assertThat(Duration.between(Traffic.DAY0.plus(TICK.multipliedBy(30)), zeroAt)).isLessThan(Duration.ofMinutes(4));
+        assertThat(d.mode()).isEqualTo(Mode.SCALE_TO_ZERO);
+        assertThat(predictive.forecaster().seasonal()).isFalse();
+    }
+
+    @Test
     void theLeadTimeComesFromTheSupplierAtEachDecision() {
         LeadTimeEstimator estimator = new LeadTimeEstimator();
         LeadTimeEstimator.Key key = new LeadTimeEstimator.Key("L4", "llama-3.1-8b");
