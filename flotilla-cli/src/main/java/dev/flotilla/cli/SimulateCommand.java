@@ -119,17 +119,27 @@ public final class SimulateCommand implements Callable<Integer> {
         } catch (FlotillaException e) {
             throw new CliException(CliException.USAGE, e.code().name().toLowerCase(Locale.ROOT), e.getMessage());
         }
+        SimConfig base = SimConfig.defaults();
+        int context = base.deployment().model().maxContext();
         List<SimRequest> requests = new ArrayList<>(t.size());
+        long truncated = 0;
         for (TraceRequest r : t.requests()) {
             long service = r.serviceSeconds().isPresent() ? Math.round(r.serviceSeconds().getAsDouble() * 1e6) : -1;
-            requests.add(new SimRequest(r.arrivalMicros(), Math.max(1, r.inputTokens()), Math.max(1, r.outputTokens()),
-                    service));
+            int output = Math.min(context - 1, Math.max(1, r.outputTokens()));
+            int input = Math.max(1, r.inputTokens());
+            if (input + output > context) {
+                // Longer than the served model's context (Mooncake has prompts of 130k+ tokens): kept, with
+                // the prompt cut to fit, so the load stays whole; the count is printed below.
+                input = context - output;
+                truncated++;
+            }
+            requests.add(new SimRequest(r.arrivalMicros(), input, output, service));
         }
         int sequences = concurrency != null ? concurrency : t.format() == TraceFormat.GENTD ? 1 : 32;
         if (sequences < 1) {
             throw new CliException(CliException.USAGE, "invalid_argument", "--concurrency must be >= 1, got " + sequences);
         }
-        SimConfig cfg = SimConfig.defaults().withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1)
+        SimConfig cfg = base.withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1)
                 .withConcurrency(sequences);
         Simulator sim = new Simulator(cfg, EngineModel.calibrated());
         List<SimResult> results = new ArrayList<>();
@@ -153,6 +163,10 @@ public final class SimulateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "trace %s (%s): %d requests over %.1f h; %s on %s, %d sequences per worker%n",
                     t.name(), format, t.size(), t.stats().span().toSeconds() / 3600.0, cfg.deployment().model().id(),
                     cfg.deployment().gpu().id(), cfg.concurrency());
+            if (truncated > 0) {
+                out.printf(Locale.ROOT, "%d requests longer than the %d-token context had their prompts cut to fit%n",
+                        truncated, context);
+            }
             out.printf(Locale.ROOT, "%-12s %10s %9s %9s %9s %9s %9s %11s %11s %8s %12s%n", "POLICY", "COST $", "GPU-H",
                     "x ORACLE", "TTFT OK", "TPOT OK", "REJECTED", "QUEUE P50", "QUEUE P99", "WALL S", "EVENTS/S");
             for (SimResult r : results) {
@@ -169,6 +183,10 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static String csvNumber(double v) {
+        return Double.isNaN(v) ? "" : Double.toString(v);
     }
 
     private static Map<String, Object> row(SimResult r, double oracleCost) {
@@ -194,14 +212,24 @@ public final class SimulateCommand implements Callable<Integer> {
     private void writeReport(ObjectMapper mapper, List<Map<String, Object>> rows, List<SimResult> results) throws IOException {
         Files.createDirectories(report);
         Files.writeString(report.resolve("results.json"), mapper.writeValueAsString(rows));
-        StringBuilder csv = new StringBuilder("policy,seconds,arrivals_per_s,workers,desired\n");
+        StringBuilder csv = new StringBuilder("policy,seconds,arrivals_per_s,workers,desired,forecast_rps,forecast_upper_rps\n");
         for (SimResult r : results) {
             for (SimResult.Point p : r.timeline()) {
                 csv.append(r.policy()).append(',').append(p.seconds()).append(',').append(p.arrivalsPerSecond()).append(',')
-                        .append(p.workers()).append(',').append(p.desired()).append('\n');
+                        .append(p.workers()).append(',').append(p.desired()).append(',').append(csvNumber(p.forecastRps()))
+                        .append(',').append(csvNumber(p.forecastUpperRps())).append('\n');
             }
         }
         Files.writeString(report.resolve("timeline.csv"), csv);
+        StringBuilder lat = new StringBuilder("policy,seconds,requests,queue_ms_p99,ttft_ms_p99,rejected\n");
+        for (SimResult r : results) {
+            for (SimResult.Latency l : r.latency()) {
+                lat.append(r.policy()).append(',').append(l.seconds()).append(',').append(l.requests()).append(',')
+                        .append(l.queueMsP99()).append(',').append(l.ttftMsP99()).append(',').append(l.rejected())
+                        .append('\n');
+            }
+        }
+        Files.writeString(report.resolve("latency.csv"), lat);
         Files.writeString(report.resolve("workers.svg"), Plots.workersSvg(results));
     }
 }

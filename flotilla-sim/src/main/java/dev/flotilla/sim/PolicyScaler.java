@@ -3,6 +3,7 @@ package dev.flotilla.sim;
 import static java.util.Objects.requireNonNull;
 
 import dev.flotilla.autoscale.Decision;
+import dev.flotilla.autoscale.Forecast;
 import dev.flotilla.autoscale.Forecaster;
 import dev.flotilla.autoscale.LeadTimeEstimator;
 import dev.flotilla.autoscale.LoadHistory;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The production scaling policies ({@code flotilla-autoscale}) driven by the simulator exactly as
@@ -65,6 +67,11 @@ public final class PolicyScaler implements Scaler {
     @Override
     public void workerReady(long requestedMicros, long readyMicros) {
         leadTimes.observe(KEY, Duration.ofNanos((readyMicros - requestedMicros) * 1000));
+    }
+
+    @Override
+    public Optional<Forecast> lastForecast() {
+        return decisions.isEmpty() ? Optional.empty() : decisions.getLast().forecast();
     }
 
     /** Every decision with its reason, in order (the simulator's advisory log). */

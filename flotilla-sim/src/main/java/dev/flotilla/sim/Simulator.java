@@ -2,6 +2,7 @@ package dev.flotilla.sim;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.flotilla.autoscale.Forecast;
 import dev.flotilla.core.Money;
 import dev.flotilla.engine.EngineModel;
 import dev.flotilla.routing.Admission;
@@ -244,8 +245,9 @@ public final class Simulator {
                     Observation o = new Observation(now, arrivalsThisTick, cfg.tick(), inFlight, queue.waitingCount(), ready,
                             starting, capacityRps);
                     int desired = Math.max(0, scaler.desiredWorkers(o, requests));
+                    Optional<Forecast> f = scaler.lastForecast();
                     timeline.add(new SimResult.Point(now / 1e6, arrivalsThisTick / (cfg.tick().toNanos() / 1e9), ready + starting,
-                            desired));
+                            desired, f.map(Forecast::mean).orElse(Double.NaN), f.map(Forecast::upper).orElse(Double.NaN)));
                     arrivalsThisTick = 0;
                     int active = ready + starting;
                     for (int i = active; i < desired; i++) {
@@ -264,18 +266,21 @@ public final class Simulator {
                             }
                         }
                     }
-                    // scale down: not-ready workers first, then the idlest ready ones; drain before release
+                    // Scale down in the production reconciler's order (ScaleDown): workers not yet
+                    // ready first, then the most expensive (on-demand fallbacks before interruptible
+                    // ones, or a fleet that once fell back keeps paying double), the idlest among equals
+                    // (it drains soonest), then the newest. Drain before release.
                     for (int i = active; i > desired; i--) {
                         Worker victim = null;
                         for (Worker w : live.values()) {
-                            if (w.live() && !w.draining && w.readyAt < 0) {
+                            if (w.live() && !w.draining && w.readyAt < 0 && (victim == null || !costlier(victim, w))) {
                                 victim = w;
-                                break;
                             }
                         }
                         if (victim == null) {
                             for (Worker w : live.values()) {
-                                if (w.ready() && (victim == null || w.running < victim.running)) {
+                                if (w.ready() && (victim == null || costlier(w, victim)
+                                        || (!costlier(victim, w) && w.running <= victim.running))) {
                                     victim = w;
                                 }
                             }
@@ -373,6 +378,10 @@ public final class Simulator {
         w.running++;
         w.inService.add(r);
         events.add(now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id);
+    }
+
+    private static boolean costlier(Worker a, Worker b) {
+        return a.pricePerHour.micros() > b.pricePerHour.micros();
     }
 
     private boolean hasFreeSlot(Map<Integer, Worker> workers) {
