@@ -232,6 +232,20 @@ public final class ReactivePolicy implements ScalingPolicy {
     }
 
     /**
+     * Workers the stable-window rate needs right now, before any scale-down stabilisation:
+     * {@code need(max(stable rate, min_load) + queueRate)} at {@code target_util * utilScale}
+     * (the class formula). The predictive policy's floor.
+     */
+    static int stableNeed(Inputs in, ScalingSettings s, double utilScale) {
+        double throughput = in.currentActive() * in.perWorkerRps();
+        int queued = in.queued();
+        double wait = queued == 0 ? 0 : throughput > 0 ? queued / throughput : Double.POSITIVE_INFINITY;
+        double queueRate = wait > seconds(s.targetQueueTime()) ? queued / seconds(s.targetQueueTime()) : 0;
+        return Capacity.workersFor(Math.max(in.stableRate(), s.minLoad()) + queueRate, in.perWorkerRps(),
+                s.targetUtil() * utilScale);
+    }
+
+    /**
      * Cold workers to keep: {@code ceil(cold_mult * max(needed, 1)) - desiredActive}, bounded by
      * {@code cold_workers} and by {@code max_workers - desiredActive} (a cold worker is only worth
      * its storage if it may become active). The {@code max(needed, 1)} sizes the reserve of an

@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  flotilla simulate --trace ../shared/data/traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz"
                 + " --format azure"})
 public final class SimulateCommand implements Callable<Integer> {
+    static final int DEFAULT_MAX_WORKERS = 64;
     static final List<String> POLICIES = List.of("static-peak", "reactive", "predictive", "oracle");
 
     @CommandLine.Spec
@@ -69,11 +70,17 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--rate-scale", paramLabel = "X", description = "ServeGen: multiply every client's rate.")
     Double rateScale;
 
-    @Option(names = "--max-workers", defaultValue = "64", paramLabel = "N", description = "Policies' max workers (default ${DEFAULT-VALUE}).")
-    int maxWorkers;
+    @Option(names = "--endpoint", paramLabel = "FILE", description = "The endpoint's settings in YAML, with the endpoint"
+            + " API's keys: min_workers, max_workers, min_load, target_util, cold_mult, cold_workers, inactivity_timeout,"
+            + " max_queue_time, target_queue_time, ..., capacity (interruptible|on-demand), gpu, model, concurrency."
+            + " Options given on the command line win.")
+    Path endpoint;
 
-    @Option(names = "--target-util", defaultValue = "0.7", paramLabel = "U", description = "Target utilisation (default ${DEFAULT-VALUE}).")
-    double targetUtil;
+    @Option(names = "--max-workers", paramLabel = "N", description = "Policies' max workers (default 64).")
+    Integer maxWorkers;
+
+    @Option(names = "--target-util", paramLabel = "U", description = "Target utilisation (default 0.7).")
+    Double targetUtil;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Requests one worker serves at once (default 32;"
             + " 1 for gentd, whose requests are image generations with measured service times).")
@@ -88,7 +95,7 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per policy instead of the table.")
     boolean json;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Also write results.json, timeline.csv and workers.svg here.")
+    @Option(names = "--report", paramLabel = "DIR", description = "Also write results.json, timeline.csv, latency.csv and workers.svg (load and forecast, workers, p99 TTFT) here.")
     Path report;
 
     @Override
@@ -101,10 +108,23 @@ public final class SimulateCommand implements Callable<Integer> {
                         + String.join(", ", POLICIES));
             }
         }
-        ScalingSettings settings;
+        ScalingSettings settings = ScalingSettings.defaults().withWorkers(0, DEFAULT_MAX_WORKERS);
+        SimConfig base = SimConfig.defaults();
+        boolean concurrencyFromFile = false;
+        if (endpoint != null) {
+            SimEndpointFile.Loaded loaded = SimEndpointFile.read(endpoint, settings, base);
+            settings = loaded.settings();
+            base = loaded.config();
+            concurrencyFromFile = loaded.concurrencySet();
+        }
         Trace t;
         try {
-            settings = ScalingSettings.defaults().withWorkers(0, maxWorkers).withTargetUtil(targetUtil);
+            if (maxWorkers != null) {
+                settings = settings.withMaxWorkers(maxWorkers);
+            }
+            if (targetUtil != null) {
+                settings = settings.withTargetUtil(targetUtil);
+            }
             ReadOptions options = ReadOptions.defaults().withSeed(seed);
             if (days != null) {
                 options = options.withUntil(Duration.ofMinutes(Math.round(days * 1440)));
@@ -119,7 +139,6 @@ public final class SimulateCommand implements Callable<Integer> {
         } catch (FlotillaException e) {
             throw new CliException(CliException.USAGE, e.code().name().toLowerCase(Locale.ROOT), e.getMessage());
         }
-        SimConfig base = SimConfig.defaults();
         int context = base.deployment().model().maxContext();
         List<SimRequest> requests = new ArrayList<>(t.size());
         long truncated = 0;
@@ -135,18 +154,21 @@ public final class SimulateCommand implements Callable<Integer> {
             }
             requests.add(new SimRequest(r.arrivalMicros(), input, output, service));
         }
-        int sequences = concurrency != null ? concurrency : t.format() == TraceFormat.GENTD ? 1 : 32;
+        int sequences = concurrency != null ? concurrency
+                : concurrencyFromFile ? base.concurrency() : t.format() == TraceFormat.GENTD ? 1 : 32;
         if (sequences < 1) {
             throw new CliException(CliException.USAGE, "invalid_argument", "--concurrency must be >= 1, got " + sequences);
         }
-        SimConfig cfg = base.withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1)
-                .withConcurrency(sequences);
+        SimConfig cfg = base.withSeed(seed).withConcurrency(sequences).withMaxQueueTime(settings.maxQueueTime());
+        if (onDemand) {
+            cfg = cfg.withPreemptions(false, 0);
+        }
         Simulator sim = new Simulator(cfg, EngineModel.calibrated());
         List<SimResult> results = new ArrayList<>();
         for (String p : chosen) {
             Scaler scaler = switch (p) {
-                case "static-peak" -> Baselines.staticPeak(targetUtil);
-                case "oracle" -> Baselines.oracle(targetUtil);
+                case "static-peak" -> Baselines.staticPeak(settings.targetUtil());
+                case "oracle" -> Baselines.oracle(settings.targetUtil());
                 case "reactive" -> PolicyScaler.reactive(settings, cfg.tick());
                 case "predictive" -> PolicyScaler.predictive(settings, cfg.tick());
                 default -> throw new IllegalStateException(p);
@@ -178,7 +200,7 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         if (report != null) {
-            writeReport(mapper, rows, results);
+            writeReport(mapper, rows, results, cfg.ttftSlo().toMillis());
             out.println("report written to " + report);
         }
         out.flush();
@@ -209,7 +231,8 @@ public final class SimulateCommand implements Callable<Integer> {
         return m;
     }
 
-    private void writeReport(ObjectMapper mapper, List<Map<String, Object>> rows, List<SimResult> results) throws IOException {
+    private void writeReport(ObjectMapper mapper, List<Map<String, Object>> rows, List<SimResult> results, double ttftSloMs)
+            throws IOException {
         Files.createDirectories(report);
         Files.writeString(report.resolve("results.json"), mapper.writeValueAsString(rows));
         StringBuilder csv = new StringBuilder("policy,seconds,arrivals_per_s,workers,desired,forecast_rps,forecast_upper_rps\n");
@@ -230,6 +253,6 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         Files.writeString(report.resolve("latency.csv"), lat);
-        Files.writeString(report.resolve("workers.svg"), Plots.workersSvg(results));
+        Files.writeString(report.resolve("workers.svg"), Plots.workersSvg(results, ttftSloMs));
     }
 }

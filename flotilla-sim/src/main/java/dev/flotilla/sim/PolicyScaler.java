@@ -9,6 +9,7 @@ import dev.flotilla.autoscale.LeadTimeEstimator;
 import dev.flotilla.autoscale.LoadHistory;
 import dev.flotilla.autoscale.LoadSample;
 import dev.flotilla.autoscale.PredictivePolicy;
+import dev.flotilla.autoscale.PredictiveSettings;
 import dev.flotilla.autoscale.ReactivePolicy;
 import dev.flotilla.autoscale.ScalingPolicy;
 import dev.flotilla.autoscale.ScalingSettings;
@@ -45,9 +46,13 @@ public final class PolicyScaler implements Scaler {
     }
 
     public static PolicyScaler predictive(ScalingSettings settings, Duration tick) {
+        return predictive(settings, tick, PredictiveSettings.defaults());
+    }
+
+    public static PolicyScaler predictive(ScalingSettings settings, Duration tick, PredictiveSettings tunables) {
         LeadTimeEstimator estimator = new LeadTimeEstimator();
-        return new PolicyScaler(new PredictivePolicy(new Forecaster(), () -> estimator.leadTime(KEY)), settings, tick,
-                estimator);
+        return new PolicyScaler(new PredictivePolicy(new Forecaster(), () -> estimator.leadTime(KEY), tunables), settings,
+                tick, estimator);
     }
 
     @Override
