@@ -91,14 +91,20 @@ final class Plots {
             latency.legend(s, i, c, results.get(i).policy(), "");
         }
 
-        for (int k = 0; k <= 6; k++) {
-            double h = hours * k / 6;
-            double x = LEFT + (W - LEFT - RIGHT) * k / 6.0;
+        double every = hourTicks(hours);
+        boolean minutes = hours <= 2; // a short trace reads better in minutes
+        for (double h = 0; h <= hours + 1e-9; h += every) {
+            double x = LEFT + (W - LEFT - RIGHT) * h / hours;
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x,
-                    3 * H + 28, fmt(h)));
+                    3 * H + 28, fmt(minutes ? h * 60 : h)));
+            for (int panel = 0; panel < 3; panel++) {
+                int top = panel * (H + 10) + TOP;
+                s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>%n",
+                        x, x, top, top + H - TOP - 10));
+            }
         }
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">hours from the trace start</text>%n",
-                LEFT + (W - LEFT - RIGHT) / 2, 3 * H + 45));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s from the trace start</text>%n",
+                LEFT + (W - LEFT - RIGHT) / 2, 3 * H + 45, minutes ? "minutes" : "hours"));
         return s.append("</svg>\n").toString();
     }
 
@@ -175,6 +181,16 @@ final class Plots {
             s.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"%s points=\"%s\"/>%n",
                     colour, dash.isEmpty() ? "" : " stroke-dasharray=\"" + dash + "\"", pts.toString().strip()));
         }
+    }
+
+    /** Hours between time-axis labels: a round step (minutes, hours, days) giving at most 8 labels. */
+    static double hourTicks(double hours) {
+        for (double step : new double[] {1 / 60.0, 5 / 60.0, 10 / 60.0, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 72, 96, 168}) {
+            if (hours / step <= 8) {
+                return step;
+            }
+        }
+        return 168 * Math.ceil(hours / 168 / 8);
     }
 
     /** 1, 2 or 5 times a power of ten, at least {@code v}. */

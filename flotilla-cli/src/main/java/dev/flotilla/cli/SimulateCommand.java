@@ -189,11 +189,12 @@ public final class SimulateCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%d requests longer than the %d-token context had their prompts cut to fit%n",
                         truncated, context);
             }
-            out.printf(Locale.ROOT, "%-12s %10s %9s %9s %9s %9s %9s %11s %11s %8s %12s%n", "POLICY", "COST $", "GPU-H",
+            out.printf(Locale.ROOT, "%-12s %10s %9s %9s %9s %9s %9s %9s %11s %11s %8s %12s%n", "POLICY", "COST $", "GPU-H", "ON-DEM %",
                     "x ORACLE", "TTFT OK", "TPOT OK", "REJECTED", "QUEUE P50", "QUEUE P99", "WALL S", "EVENTS/S");
             for (SimResult r : results) {
-                out.printf(Locale.ROOT, "%-12s %10.2f %9.2f %9s %8.2f%% %8.2f%% %9d %9.0fms %9.0fms %8.2f %12.0f%n",
-                        r.policy(), r.costUsd(), r.gpuHours(), Double.isNaN(oracleCost) ? "-"
+                out.printf(Locale.ROOT, "%-12s %10.2f %9.2f %8.1f%% %9s %8.2f%% %8.2f%% %9d %9.0fms %9.0fms %8.2f %12.0f%n",
+                        r.policy(), r.costUsd(), r.gpuHours(),
+                        r.gpuHours() == 0 ? 0 : 100 * r.onDemandGpuHours() / r.gpuHours(), Double.isNaN(oracleCost) ? "-"
                                 : String.format(Locale.ROOT, "%.2fx", r.costUsd() / oracleCost),
                         100 * r.ttftSloAttainment(), 100 * r.tpotSloAttainment(), r.rejected(), r.queueMsP50(),
                         r.queueMsP99(), r.wallSeconds(), r.eventsPerSecond());
@@ -216,6 +217,7 @@ public final class SimulateCommand implements Callable<Integer> {
         m.put("policy", r.policy());
         m.put("cost_usd", r.costUsd());
         m.put("gpu_hours", r.gpuHours());
+        m.put("on_demand_gpu_hours", r.onDemandGpuHours());
         m.put("cost_vs_oracle", Double.isNaN(oracleCost) || oracleCost == 0 ? null : r.costUsd() / oracleCost);
         m.put("requests", r.requests());
         m.put("ttft_slo_attainment", r.ttftSloAttainment());

@@ -9,7 +9,7 @@ import java.util.List;
  * One policy's run: what it cost and how well it served. Attainment counts every request of the
  * trace: a rejected one meets no SLO.
  */
-public record SimResult(String policy, double costUsd, double gpuHours, long requests, double ttftSloAttainment,
+public record SimResult(String policy, double costUsd, double gpuHours, double onDemandGpuHours, long requests, double ttftSloAttainment,
         double tpotSloAttainment, long rejected, double queueMsP50, double queueMsP99, long retried, long preemptions,
         long events, double wallSeconds, List<Point> timeline, List<Latency> latency) {
 
@@ -37,7 +37,7 @@ public record SimResult(String policy, double costUsd, double gpuHours, long req
         return wallSeconds <= 0 ? 0 : events / wallSeconds;
     }
 
-    static SimResult of(String policy, Money cost, double gpuHours, List<SimRequest> requests, long[] admittedAt, long[] ttft,
+    static SimResult of(String policy, Money cost, double gpuHours, double onDemandGpuHours, List<SimRequest> requests, long[] admittedAt, long[] ttft,
             long[] tpot, boolean[] rejected, SimConfig cfg, long retried, long preemptions, long events, double wallSeconds,
             List<Point> timeline) {
         int n = requests.size();
@@ -64,7 +64,7 @@ public record SimResult(String policy, double costUsd, double gpuHours, long req
         }
         long[] waits = Arrays.copyOf(queue, q);
         Arrays.sort(waits);
-        return new SimResult(policy, cost.micros() / 1e6, gpuHours, n, n == 0 ? 1 : (double) ttftOk / n,
+        return new SimResult(policy, cost.micros() / 1e6, gpuHours, onDemandGpuHours, n, n == 0 ? 1 : (double) ttftOk / n,
                 n == 0 ? 1 : (double) tpotOk / n, rejectedCount, percentile(waits, 0.50) / 1000.0,
                 percentile(waits, 0.99) / 1000.0, retried, preemptions, events, wallSeconds, List.copyOf(timeline), latency);
     }
