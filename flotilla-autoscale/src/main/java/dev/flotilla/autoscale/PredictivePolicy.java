@@ -79,7 +79,8 @@ public final class PredictivePolicy implements ScalingPolicy {
             Instant now, LoadHistory history, int currentActive, double perWorkerRps, Duration leadTime,
             ScalingSettings s) {
         requireLeadTime(leadTime);
-        Decision r = reactive.decide(now, history, currentActive, perWorkerRps, s);
+        // The reactive floor drains a backlog over the lead time: new workers serve nothing sooner.
+        Decision r = reactive.decide(now, history, currentActive, perWorkerRps, s, leadTime);
         Instant seen = forecaster.lastObserved().orElse(Instant.MIN);
         for (LoadSample sample : history.samplesAfter(seen)) {
             forecaster.observe(sample);
@@ -114,7 +115,7 @@ public final class PredictivePolicy implements ScalingPolicy {
         }
 
         if (cfg.followForecastDown() && trusted && r.mode() == Mode.STABLE) {
-            int floor = ReactivePolicy.stableNeed(r.inputs(), s, 1);
+            int floor = ReactivePolicy.stableNeed(r.inputs(), s, 1, leadTime);
             int target = Math.max(floor, forecastNeed);
             int desired;
             if (target >= currentActive) {
@@ -123,7 +124,7 @@ public final class PredictivePolicy implements ScalingPolicy {
                 // Down only as far as both the load and the forecast fit at 10% below target_util, so
                 // noise around a worker boundary does not flap; at most max_scale_down_rate per decision.
                 // (The forecast needs no such slack: it is a 5-minute mean with its own headroom.)
-                int slack = Math.max(ReactivePolicy.stableNeed(r.inputs(), s, 1 - ReactivePolicy.SCALE_DOWN_TOLERANCE),
+                int slack = Math.max(ReactivePolicy.stableNeed(r.inputs(), s, 1 - ReactivePolicy.SCALE_DOWN_TOLERANCE, leadTime),
                         forecastNeed);
                 int rateFloor = Math.max(1, (int) Math.floor(currentActive / s.maxScaleDownRate()));
                 desired = s.clamp(Math.max(Math.min(currentActive, Math.max(target, slack)), rateFloor));

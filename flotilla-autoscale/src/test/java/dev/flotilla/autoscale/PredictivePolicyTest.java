@@ -314,6 +314,23 @@ class PredictivePolicyTest {
     }
 
     @Test
+    void aBacklogIsDrainedOverTheLeadTimeNotTheTargetQueueTime() {
+        // 300 queued with 2 workers at 1 req/s each: 150 s of work, past max_queue_time (panic).
+        LoadHistory history = LoadHistory.covering(Duration.ofMinutes(1), Duration.ofSeconds(10));
+        history.add(LoadSample.of(Traffic.DAY0, 60, Duration.ofSeconds(10), 2, 300));
+        Decision reactive = new ReactivePolicy().decide(Traffic.DAY0, history, 2, RPS, SETTINGS);
+        Decision predictive = PredictivePolicy.withFixedLeadTime(new Forecaster(), LEAD)
+                .decide(Traffic.DAY0, history, 2, RPS, SETTINGS);
+
+        // Reactive: (6 + 300 / 2 s) / 0.7 = 223, capped at 200 workers; new workers serve only
+        // after the lead time, so the predictive policy drains over it: (6 + 300 / 300 s) / 0.7 = 10.
+        assertThat(reactive.desiredActive()).isEqualTo(200);
+        assertThat(predictive.desiredActive()).isEqualTo(10);
+        assertThat(predictive.mode()).isEqualTo(Mode.PANIC);
+        assertThat(predictive.reason()).contains("adding 1.0 req/s to drain them over the 5 min lead time");
+    }
+
+    @Test
     void predictiveSettingsRejectANegativeIdle() {
         assertField(() -> new PredictiveSettings(true, Duration.ofSeconds(-1), false, true), "early_zero_idle");
     }

@@ -201,16 +201,19 @@ class SimulatorTest {
         }
         assertThat(oracle.costUsd()).isLessThan(peak.costUsd());
         // Seed 42 preempts the one worker serving the 10 req/s just before the step to 80: with no
-        // ready worker the queue term sizes the fleet to drain the backlog within target_queue_time,
-        // and the replacements are on demand. Both policies pay for it (a known overshoot: the
-        // reactive rules cannot see the workers already starting); the static fleet is not preempted.
+        // ready worker the queue term sizes the fleet to drain the backlog, and the replacements are
+        // on demand. The reactive rules drain within target_queue_time (2 s), renting several times
+        // what the step needs (they cannot see the workers already starting); the predictive policy
+        // drains over its lead time, which new workers cannot beat, and pays under half as much, for
+        // 4 points of TTFT attainment in this 20-minute run (89.8% against 93.7%: more of the backlog
+        // waits past the SLO). The static fleet is not preempted.
         for (SimResult r : List.of(reactive, predictive)) {
             assertThat(r.preemptions()).as(r.policy()).isEqualTo(1);
-            assertThat(r.onDemandGpuHours()).as(r.policy()).isGreaterThan(0.5 * r.gpuHours());
-            assertThat(r.costUsd()).as(r.policy()).isBetween(2 * peak.costUsd(), 3 * peak.costUsd());
-            assertThat(r.ttftSloAttainment()).as(r.policy()).isBetween(0.9, 0.95);
+            assertThat(r.onDemandGpuHours()).as(r.policy()).isGreaterThan(0.4 * r.gpuHours());
+            assertThat(r.ttftSloAttainment()).as(r.policy()).isBetween(0.88, 0.95);
         }
-        assertThat(predictive.gpuHours()).isCloseTo(reactive.gpuHours(), org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat(reactive.costUsd()).isBetween(2 * peak.costUsd(), 3 * peak.costUsd());
+        assertThat(predictive.costUsd()).isLessThan(0.6 * reactive.costUsd());
         assertThat(predictive.timeline().getLast().forecastRps()).as("the predictive policy forecasts").isPositive();
         assertThat(reactive.timeline().getLast().forecastRps()).as("the reactive one does not").isNaN();
     }
