@@ -71,8 +71,9 @@ final class Plots {
             }
         }
 
-        Panel workers = new Panel(H + 10, "workers (ready + starting, max per interval)", 0, niceMax(maxWorkers), false,
-                maxT);
+        // a multiple of 4, so that the four grid steps fall on whole workers
+        double workersTop = 4 * Math.ceil(niceMax(maxWorkers) / 4);
+        Panel workers = new Panel(H + 10, "workers (ready + starting, max per interval)", 0, workersTop, false, maxT);
         workers.frame(s);
         for (int i = 0; i < results.size(); i++) {
             String c = COLOURS[i % COLOURS.length];
@@ -93,10 +94,11 @@ final class Plots {
 
         double every = hourTicks(hours);
         boolean minutes = hours <= 2; // a short trace reads better in minutes
-        for (double h = 0; h <= hours + 1e-9; h += every) {
+        for (int k = 0; k * every <= hours + 1e-9; k++) {
+            double h = k * every;
             double x = LEFT + (W - LEFT - RIGHT) * h / hours;
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x,
-                    3 * H + 28, fmt(minutes ? h * 60 : h)));
+                    3 * H + 28, fmt(Math.round((minutes ? h * 60 : h) * 1000) / 1000.0)));
             for (int panel = 0; panel < 3; panel++) {
                 int top = panel * (H + 10) + TOP;
                 s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>%n",
