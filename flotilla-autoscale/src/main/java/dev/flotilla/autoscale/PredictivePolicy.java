@@ -26,6 +26,16 @@ import java.util.function.Supplier;
  * path at once, and the count goes down only when both the reactive rules (with their scale-down
  * stabilisation and rate) and the forecast agree it should. The reason says which side won.
  *
+ * <p><b>Backlog.</b> The reactive floor drains queued requests over the lead time rather than
+ * {@code target_queue_time}: workers asked for now serve nothing sooner, and sizing for a 2-s drain
+ * rented up to 20 times the workers a backlog needs on every scale from zero (measured in the
+ * simulator; docs/autoscaling-plan.md).
+ *
+ * <p><b>Switches.</b> {@link PredictiveSettings} can let the forecast take the fleet below the
+ * reactive stabilisation, apply the forecast headroom only to expected rises, and scale an idle
+ * endpoint to zero early when the forecast expects nothing; each saved GPU-hours in the simulator
+ * only by losing SLO attainment, so all are off by default.
+ *
  * <p><b>Learning.</b> Each call first feeds the forecaster every history sample newer than the
  * last it has seen, so the {@link LoadHistory} is the one input; a caller may also warm the
  * forecaster from stored samples beforehand ({@link Forecaster#observe}). Call at least once per
