@@ -38,8 +38,8 @@ import java.util.Optional;
  * (first to last step) it is {@code r S(t)}, the profile scaled by the recent level ratio
  * {@code r = (sum x c + K) / (sum P c + K)} over the steps of the last {@code level_window}
  * ({@code c}: seconds covered, {@code P}: the profile's value for that very step as it stood when
- * the step closed, {@code K = 0.1 * mean(P) * sum c}, which pulls {@code r} towards 1 when both
- * sides are tiny): a busier or quieter day than usual scales the whole shape. Where no step in a
+ * the step closed, {@code K = 0.1 * mean(P) * max(sum c, level_window)}, which pulls {@code r}
+ * towards 1 when both sides are tiny or the window holds few steps): a busier or quieter day than usual scales the whole shape. Where no step in a
  * window has been seen (a gap in the data), Holt's forecast fills in.
  *
  * <p><b>Upper bound.</b> Each closed step is first compared with what the model forecast for it
@@ -236,11 +236,16 @@ public final class Forecaster {
         recentNext = (recentNext + 1) % recentArrivals.length;
         recentSize = Math.min(recentSize + 1, recentArrivals.length);
 
-        // Forecasts read forward from now, so today's update is next read tomorrow.
-        double old = profile[i];
-        profile[i] = seen[i] ? old + cfg.seasonalSmoothing() * (x - old) : x;
-        seen[i] = true;
-        profileSum += profile[i] - old;
+        // Forecasts read forward from now, so today's update is next read tomorrow. A step covered
+        // for less than half its length (the first or last of a trace, the edge of a gap) is too
+        // thin a sample of its time of day to enter the profile: a 10-s sample of nothing before
+        // a trace began once set a profile step to 0, and the level ratio against it to 11.
+        if (covered >= stepMs / 2000.0) {
+            double old = profile[i];
+            profile[i] = seen[i] ? old + cfg.seasonalSmoothing() * (x - old) : x;
+            seen[i] = true;
+            profileSum += profile[i] - old;
+        }
     }
 
     /** Recent load over what the profile expected for the same steps, shrunk towards 1. */
@@ -255,7 +260,9 @@ public final class Forecaster {
                 covered += recentCovered[i];
             }
         }
-        double k = 0.1 * Math.max(0, profileSum / profile.length) * covered;
+        // The prior weighs as a tenth of a whole level window even while few steps are in it, so
+        // that one step just after the profile took over cannot set the ratio alone.
+        double k = 0.1 * Math.max(0, profileSum / profile.length) * Math.max(covered, recentArrivals.length * stepMs / 1000.0);
         return expected + k > 0 ? (actual + k) / (expected + k) : 1;
     }
 

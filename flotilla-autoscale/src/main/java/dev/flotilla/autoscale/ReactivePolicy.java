@@ -80,6 +80,17 @@ public final class ReactivePolicy implements ScalingPolicy {
     @Override
     public Decision decide(
             Instant now, LoadHistory history, int currentActive, double perWorkerRps, ScalingSettings s) {
+        return decide(now, history, currentActive, perWorkerRps, s, Duration.ZERO);
+    }
+
+    /**
+     * The decision, with the queue drained over {@code max(target_queue_time, drainTime)} instead
+     * of {@code target_queue_time}: a caller that knows the provisioning lead time (the predictive
+     * policy) passes it, since workers asked for now serve nothing sooner, and sizing the fleet to
+     * drain a backlog in 2 s that new workers reach only after 30-50 s rents 15-25 times too many.
+     */
+    Decision decide(Instant now, LoadHistory history, int currentActive, double perWorkerRps, ScalingSettings s,
+            Duration drainTime) {
         requireNonNull(now, "now is null");
         requireNonNull(history, "history is null");
         requireNonNull(s, "settings is null");
@@ -101,7 +112,8 @@ public final class ReactivePolicy implements ScalingPolicy {
         double util = s.targetUtil();
         double throughput = currentActive * perWorkerRps;
         double wait = queued == 0 ? 0 : throughput > 0 ? queued / throughput : Double.POSITIVE_INFINITY;
-        double queueRate = wait > seconds(s.targetQueueTime()) ? queued / seconds(s.targetQueueTime()) : 0;
+        double queueRate = wait > seconds(s.targetQueueTime())
+                ? queued / Math.max(seconds(s.targetQueueTime()), seconds(drainTime)) : 0;
 
         double targetCapacity = throughput * util;
         boolean burst = panicRate > 0 && panicRate >= s.panicThreshold() * targetCapacity;
@@ -155,7 +167,7 @@ public final class ReactivePolicy implements ScalingPolicy {
                         .append(dur(s.panicWindow())).append(" rate ").append(num(panicRate)).append(" req/s");
             }
             why.append(" needs ").append(panicNeed).append(panicNeed == 1 ? " worker" : " workers");
-            queueNote(why, queued, wait, queueRate, s);
+            queueNote(why, queued, wait, queueRate, s, drainTime);
             if (unbounded > panicNeed) {
                 why.append("; no scale-down in panic");
             }
@@ -174,7 +186,7 @@ public final class ReactivePolicy implements ScalingPolicy {
             }
             why.append(" needs ").append(stableNeed).append(stableNeed == 1 ? " worker" : " workers").append(" at ")
                     .append(num(perWorkerRps)).append(" req/s each and ").append(pct(util)).append(" target utilisation");
-            queueNote(why, queued, wait, queueRate, s);
+            queueNote(why, queued, wait, queueRate, s, drainTime);
             if (stableNeed < currentActive && heldNeed >= currentActive) {
                 why.append("; scale-down waits until the load has fit fewer workers at ")
                         .append(pct(util * (1 - SCALE_DOWN_TOLERANCE))).append(" for ").append(dur(s.stableWindow()));
@@ -232,6 +244,21 @@ public final class ReactivePolicy implements ScalingPolicy {
     }
 
     /**
+     * Workers the stable-window rate needs right now, before any scale-down stabilisation:
+     * {@code need(max(stable rate, min_load) + queueRate)} at {@code target_util * utilScale}
+     * (the class formula). The predictive policy's floor.
+     */
+    static int stableNeed(Inputs in, ScalingSettings s, double utilScale, Duration drainTime) {
+        double throughput = in.currentActive() * in.perWorkerRps();
+        int queued = in.queued();
+        double wait = queued == 0 ? 0 : throughput > 0 ? queued / throughput : Double.POSITIVE_INFINITY;
+        double queueRate = wait > seconds(s.targetQueueTime())
+                ? queued / Math.max(seconds(s.targetQueueTime()), seconds(drainTime)) : 0;
+        return Capacity.workersFor(Math.max(in.stableRate(), s.minLoad()) + queueRate, in.perWorkerRps(),
+                s.targetUtil() * utilScale);
+    }
+
+    /**
      * Cold workers to keep: {@code ceil(cold_mult * max(needed, 1)) - desiredActive}, bounded by
      * {@code cold_workers} and by {@code max_workers - desiredActive} (a cold worker is only worth
      * its storage if it may become active). The {@code max(needed, 1)} sizes the reserve of an
@@ -277,12 +304,16 @@ public final class ReactivePolicy implements ScalingPolicy {
         return "";
     }
 
-    private static void queueNote(StringBuilder why, int queued, double wait, double queueRate, ScalingSettings s) {
+    private static void queueNote(StringBuilder why, int queued, double wait, double queueRate, ScalingSettings s,
+            Duration drainTime) {
         if (queueRate > 0) {
             why.append(", with ").append(queued).append(" queued (")
                     .append(Double.isInfinite(wait) ? "no worker to serve them" : "about " + num(wait) + " s of work")
                     .append(" > target_queue_time ").append(dur(s.targetQueueTime())).append(") adding ")
                     .append(num(queueRate)).append(" req/s");
+            if (drainTime.compareTo(s.targetQueueTime()) > 0) {
+                why.append(" to drain them over the ").append(dur(drainTime)).append(" lead time");
+            }
         }
     }
 

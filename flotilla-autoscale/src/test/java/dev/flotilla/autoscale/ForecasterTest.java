@@ -81,6 +81,21 @@ class ForecasterTest {
     }
 
     @Test
+    void aThinFirstStepDoesNotInflateTheLevelRatioWhenTheProfileTakesOver() {
+        // The simulator's first report covers the 10 s before the trace began, with no arrival: a
+        // thin sample of 23:59 that once set that profile step to 0 and, at 00:00 a day later, the
+        // level ratio against it to 11 (a forecast of 110 req/s for a steady 10).
+        Forecaster f = new Forecaster();
+        f.observe(LoadSample.arrivals(Traffic.DAY0, 0, Duration.ofSeconds(10)));
+        Traffic traffic = Traffic.exact(Traffic.DAY0, Duration.ofSeconds(10), t -> 10);
+        while (traffic.now().isBefore(at(1, 0, 1))) {
+            f.observe(traffic.next());
+        }
+        assertThat(f.seasonal()).isTrue();
+        assertThat(f.forecast(at(1, 0, 1), Duration.ofMinutes(1)).mean()).isCloseTo(10, within(1.0));
+    }
+
+    @Test
     void beforeAFullDayHoltFollowsALinearRamp() {
         Forecaster f = new Forecaster();
         ToDoubleFunction<Instant> ramp = t -> 2 + 0.1 * Duration.between(Traffic.DAY0, t).toSeconds() / 60.0;

@@ -229,6 +229,112 @@ class PredictivePolicyTest {
         assertThat(reactive.firstAtLeast(1)).isAfter(opening);
     }
 
+    /** A history of {@code minutes} of {@code rate} up to {@code now}, sampled every tick. */
+    private static LoadHistory steady(Instant now, int minutes, double rate) {
+        LoadHistory history = LoadHistory.covering(Duration.ofMinutes(2), TICK);
+        Traffic traffic = Traffic.exact(now.minus(Duration.ofMinutes(minutes)), TICK, t -> rate);
+        while (traffic.now().isBefore(now)) {
+            history.add(traffic.next());
+        }
+        return history;
+    }
+
+    @Test
+    void byDefaultTheForecastOnlyAddsToTheReactiveDecision() {
+        Instant now = at(2, 14, 0);
+        ToDoubleFunction<Instant> four = t -> 4;
+        LoadHistory history = steady(now, 2, 4);
+        PredictivePolicy predictive = PredictivePolicy.withFixedLeadTime(warmed(four, now.minusSeconds(120), 9), LEAD);
+        Decision d = predictive.decide(now, history, 30, RPS, SETTINGS);
+        // A fresh reactive policy holds 30 workers until it has watched a whole stable window.
+        assertThat(d.desiredActive()).isEqualTo(30);
+        assertThat(d.mode()).isEqualTo(Mode.STABLE);
+    }
+
+    @Test
+    void followingTheForecastDownSkipsTheReactiveStabilisationButNotTheScaleDownRate() {
+        Instant now = at(2, 14, 0);
+        ToDoubleFunction<Instant> four = t -> 4;
+        LoadHistory history = steady(now, 2, 4);
+        PredictiveSettings down = new PredictiveSettings(false, Duration.ofMinutes(1), true, true);
+        PredictivePolicy predictive = new PredictivePolicy(warmed(four, now.minusSeconds(120), 9), () -> LEAD, down);
+
+        Decision d = predictive.decide(now, history, 30, RPS, SETTINGS);
+
+        // The load (4 req/s at 1 req/s per worker and 70%) and the forecast need 6-7 workers; the
+        // reactive rules still hold 30; one decision halves at most (max_scale_down_rate 2).
+        assertThat(d.desiredActive()).isEqualTo(15);
+        assertThat(d.mode()).isEqualTo(Mode.PREDICTIVE);
+        assertThat(d.reason()).contains("fewer than the reactive 30").contains("scaling 30 -> 15");
+        Decision next = predictive.decide(now.plus(TICK), history, 15, RPS, SETTINGS);
+        assertThat(next.desiredActive()).isBetween(6, 8);
+    }
+
+    @Test
+    void leanSettingsScaleAnIdleEndpointToZeroWhenTheForecastExpectsNothing() {
+        Instant night = at(2, 2, 0);
+        LoadHistory history = steady(night, 2, 0);
+        PredictivePolicy lean = new PredictivePolicy(warmed(PredictivePolicyTest::office, night.minusSeconds(120), 11),
+                () -> LEAD, PredictiveSettings.lean());
+        PredictivePolicy standard = PredictivePolicy.withFixedLeadTime(
+                warmed(PredictivePolicyTest::office, night.minusSeconds(120), 11), LEAD);
+
+        // Idle for 2 min: past early_zero_idle (1 min), well within inactivity_timeout (5 min).
+        Decision d = lean.decide(night, history, 1, RPS, SETTINGS);
+        assertThat(d.desiredActive()).isZero();
+        assertThat(d.mode()).isEqualTo(Mode.SCALE_TO_ZERO);
+        assertThat(d.reason()).startsWith("predictive: idle for 2 min").contains("before inactivity_timeout 5 min");
+        assertThat(standard.decide(night, history, 1, RPS, SETTINGS).desiredActive()).isEqualTo(1);
+
+        // Not while the forecast expects load within the lead time (06:58, the office opens at 07:00).
+        Instant beforeOpening = at(2, 6, 58);
+        PredictivePolicy morning = new PredictivePolicy(
+                warmed(PredictivePolicyTest::office, beforeOpening.minusSeconds(120), 11), () -> LEAD,
+                PredictiveSettings.lean());
+        assertThat(morning.decide(beforeOpening, steady(beforeOpening, 2, 0), 1, RPS, SETTINGS).desiredActive())
+                .isPositive();
+    }
+
+    @Test
+    void headroomOnRisesOnlyProvisionsLessForASteadyLoad() {
+        Instant now = at(2, 14, 0);
+        ToDoubleFunction<Instant> twenty = t -> 20;
+        LoadHistory history = steady(now, 2, 20);
+        PredictiveSettings risesOnly = new PredictiveSettings(false, Duration.ofMinutes(1), false, false);
+        Decision stacked = PredictivePolicy.withFixedLeadTime(warmed(twenty, now.minusSeconds(120), 13), LEAD)
+                .decide(now, history, 29, RPS, SETTINGS);
+        Decision lean = new PredictivePolicy(warmed(twenty, now.minusSeconds(120), 13), () -> LEAD, risesOnly)
+                .decide(now, history, 29, RPS, SETTINGS);
+
+        // ceil(20 / 0.7) = 29 covers the steady load (30 for a forecast a little above 20 req/s);
+        // the stacked p90 headroom asks for several more.
+        assertThat(stacked.forecast().orElseThrow().upper()).isGreaterThan(21);
+        assertThat(lean.desiredActive()).isBetween(29, 30);
+        assertThat(stacked.desiredActive()).isGreaterThan(lean.desiredActive() + 1);
+    }
+
+    @Test
+    void aBacklogIsDrainedOverTheLeadTimeNotTheTargetQueueTime() {
+        // 300 queued with 2 workers at 1 req/s each: 150 s of work, past max_queue_time (panic).
+        LoadHistory history = LoadHistory.covering(Duration.ofMinutes(1), Duration.ofSeconds(10));
+        history.add(LoadSample.of(Traffic.DAY0, 60, Duration.ofSeconds(10), 2, 300));
+        Decision reactive = new ReactivePolicy().decide(Traffic.DAY0, history, 2, RPS, SETTINGS);
+        Decision predictive = PredictivePolicy.withFixedLeadTime(new Forecaster(), LEAD)
+                .decide(Traffic.DAY0, history, 2, RPS, SETTINGS);
+
+        // Reactive: (6 + 300 / 2 s) / 0.7 = 223, capped at 200 workers; new workers serve only
+        // after the lead time, so the predictive policy drains over it: (6 + 300 / 300 s) / 0.7 = 10.
+        assertThat(reactive.desiredActive()).isEqualTo(200);
+        assertThat(predictive.desiredActive()).isEqualTo(10);
+        assertThat(predictive.mode()).isEqualTo(Mode.PANIC);
+        assertThat(predictive.reason()).contains("adding 1.0 req/s to drain them over the 5 min lead time");
+    }
+
+    @Test
+    void predictiveSettingsRejectANegativeIdle() {
+        assertField(() -> new PredictiveSettings(true, Duration.ofSeconds(-1), false, true), "early_zero_idle");
+    }
+
     @Test
     void aFreshForecasterAddsNothingToTheReactiveDecision() {
         PredictivePolicy predictive = PredictivePolicy.withFixedLeadTime(new Forecaster(), LEAD);

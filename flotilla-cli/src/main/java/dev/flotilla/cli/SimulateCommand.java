@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  flotilla simulate --trace ../shared/data/traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz"
                 + " --format azure"})
 public final class SimulateCommand implements Callable<Integer> {
+    static final int DEFAULT_MAX_WORKERS = 64;
     static final List<String> POLICIES = List.of("static-peak", "reactive", "predictive", "oracle");
 
     @CommandLine.Spec
@@ -69,11 +70,17 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--rate-scale", paramLabel = "X", description = "ServeGen: multiply every client's rate.")
     Double rateScale;
 
-    @Option(names = "--max-workers", defaultValue = "64", paramLabel = "N", description = "Policies' max workers (default ${DEFAULT-VALUE}).")
-    int maxWorkers;
+    @Option(names = "--endpoint", paramLabel = "FILE", description = "The endpoint's settings in YAML, with the endpoint"
+            + " API's keys: min_workers, max_workers, min_load, target_util, cold_mult, cold_workers, inactivity_timeout,"
+            + " max_queue_time, target_queue_time, ..., capacity (interruptible|on-demand), gpu, model, concurrency."
+            + " Options given on the command line win.")
+    Path endpoint;
 
-    @Option(names = "--target-util", defaultValue = "0.7", paramLabel = "U", description = "Target utilisation (default ${DEFAULT-VALUE}).")
-    double targetUtil;
+    @Option(names = "--max-workers", paramLabel = "N", description = "Policies' max workers (default 64).")
+    Integer maxWorkers;
+
+    @Option(names = "--target-util", paramLabel = "U", description = "Target utilisation (default 0.7).")
+    Double targetUtil;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Requests one worker serves at once (default 32;"
             + " 1 for gentd, whose requests are image generations with measured service times).")
@@ -88,7 +95,7 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per policy instead of the table.")
     boolean json;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Also write results.json, timeline.csv and workers.svg here.")
+    @Option(names = "--report", paramLabel = "DIR", description = "Also write results.json, timeline.csv, latency.csv and workers.svg (load and forecast, workers, p99 TTFT) here.")
     Path report;
 
     @Override
@@ -101,10 +108,23 @@ public final class SimulateCommand implements Callable<Integer> {
                         + String.join(", ", POLICIES));
             }
         }
-        ScalingSettings settings;
+        ScalingSettings settings = ScalingSettings.defaults().withWorkers(0, DEFAULT_MAX_WORKERS);
+        SimConfig base = SimConfig.defaults();
+        boolean concurrencyFromFile = false;
+        if (endpoint != null) {
+            SimEndpointFile.Loaded loaded = SimEndpointFile.read(endpoint, settings, base);
+            settings = loaded.settings();
+            base = loaded.config();
+            concurrencyFromFile = loaded.concurrencySet();
+        }
         Trace t;
         try {
-            settings = ScalingSettings.defaults().withWorkers(0, maxWorkers).withTargetUtil(targetUtil);
+            if (maxWorkers != null) {
+                settings = settings.withMaxWorkers(maxWorkers);
+            }
+            if (targetUtil != null) {
+                settings = settings.withTargetUtil(targetUtil);
+            }
             ReadOptions options = ReadOptions.defaults().withSeed(seed);
             if (days != null) {
                 options = options.withUntil(Duration.ofMinutes(Math.round(days * 1440)));
@@ -119,24 +139,36 @@ public final class SimulateCommand implements Callable<Integer> {
         } catch (FlotillaException e) {
             throw new CliException(CliException.USAGE, e.code().name().toLowerCase(Locale.ROOT), e.getMessage());
         }
+        int context = base.deployment().model().maxContext();
         List<SimRequest> requests = new ArrayList<>(t.size());
+        long truncated = 0;
         for (TraceRequest r : t.requests()) {
             long service = r.serviceSeconds().isPresent() ? Math.round(r.serviceSeconds().getAsDouble() * 1e6) : -1;
-            requests.add(new SimRequest(r.arrivalMicros(), Math.max(1, r.inputTokens()), Math.max(1, r.outputTokens()),
-                    service));
+            int output = Math.min(context - 1, Math.max(1, r.outputTokens()));
+            int input = Math.max(1, r.inputTokens());
+            if (input + output > context) {
+                // Longer than the served model's context (Mooncake has prompts of 130k+ tokens): kept, with
+                // the prompt cut to fit, so the load stays whole; the count is printed below.
+                input = context - output;
+                truncated++;
+            }
+            requests.add(new SimRequest(r.arrivalMicros(), input, output, service));
         }
-        int sequences = concurrency != null ? concurrency : t.format() == TraceFormat.GENTD ? 1 : 32;
+        int sequences = concurrency != null ? concurrency
+                : concurrencyFromFile ? base.concurrency() : t.format() == TraceFormat.GENTD ? 1 : 32;
         if (sequences < 1) {
             throw new CliException(CliException.USAGE, "invalid_argument", "--concurrency must be >= 1, got " + sequences);
         }
-        SimConfig cfg = SimConfig.defaults().withSeed(seed).withPreemptions(!onDemand, onDemand ? 0 : 0.1)
-                .withConcurrency(sequences);
+        SimConfig cfg = base.withSeed(seed).withConcurrency(sequences).withMaxQueueTime(settings.maxQueueTime());
+        if (onDemand) {
+            cfg = cfg.withPreemptions(false, 0);
+        }
         Simulator sim = new Simulator(cfg, EngineModel.calibrated());
         List<SimResult> results = new ArrayList<>();
         for (String p : chosen) {
             Scaler scaler = switch (p) {
-                case "static-peak" -> Baselines.staticPeak(targetUtil);
-                case "oracle" -> Baselines.oracle(targetUtil);
+                case "static-peak" -> Baselines.staticPeak(settings.targetUtil());
+                case "oracle" -> Baselines.oracle(settings.targetUtil());
                 case "reactive" -> PolicyScaler.reactive(settings, cfg.tick());
                 case "predictive" -> PolicyScaler.predictive(settings, cfg.tick());
                 default -> throw new IllegalStateException(p);
@@ -153,22 +185,31 @@ public final class SimulateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "trace %s (%s): %d requests over %.1f h; %s on %s, %d sequences per worker%n",
                     t.name(), format, t.size(), t.stats().span().toSeconds() / 3600.0, cfg.deployment().model().id(),
                     cfg.deployment().gpu().id(), cfg.concurrency());
-            out.printf(Locale.ROOT, "%-12s %10s %9s %9s %9s %9s %9s %11s %11s %8s %12s%n", "POLICY", "COST $", "GPU-H",
+            if (truncated > 0) {
+                out.printf(Locale.ROOT, "%d requests longer than the %d-token context had their prompts cut to fit%n",
+                        truncated, context);
+            }
+            out.printf(Locale.ROOT, "%-12s %10s %9s %9s %9s %9s %9s %9s %11s %11s %8s %12s%n", "POLICY", "COST $", "GPU-H", "ON-DEM %",
                     "x ORACLE", "TTFT OK", "TPOT OK", "REJECTED", "QUEUE P50", "QUEUE P99", "WALL S", "EVENTS/S");
             for (SimResult r : results) {
-                out.printf(Locale.ROOT, "%-12s %10.2f %9.2f %9s %8.2f%% %8.2f%% %9d %9.0fms %9.0fms %8.2f %12.0f%n",
-                        r.policy(), r.costUsd(), r.gpuHours(), Double.isNaN(oracleCost) ? "-"
+                out.printf(Locale.ROOT, "%-12s %10.2f %9.2f %8.1f%% %9s %8.2f%% %8.2f%% %9d %9.0fms %9.0fms %8.2f %12.0f%n",
+                        r.policy(), r.costUsd(), r.gpuHours(),
+                        r.gpuHours() == 0 ? 0 : 100 * r.onDemandGpuHours() / r.gpuHours(), Double.isNaN(oracleCost) ? "-"
                                 : String.format(Locale.ROOT, "%.2fx", r.costUsd() / oracleCost),
                         100 * r.ttftSloAttainment(), 100 * r.tpotSloAttainment(), r.rejected(), r.queueMsP50(),
                         r.queueMsP99(), r.wallSeconds(), r.eventsPerSecond());
             }
         }
         if (report != null) {
-            writeReport(mapper, rows, results);
+            writeReport(mapper, rows, results, cfg.ttftSlo().toMillis());
             out.println("report written to " + report);
         }
         out.flush();
         return 0;
+    }
+
+    private static String csvNumber(double v) {
+        return Double.isNaN(v) ? "" : Double.toString(v);
     }
 
     private static Map<String, Object> row(SimResult r, double oracleCost) {
@@ -176,6 +217,7 @@ public final class SimulateCommand implements Callable<Integer> {
         m.put("policy", r.policy());
         m.put("cost_usd", r.costUsd());
         m.put("gpu_hours", r.gpuHours());
+        m.put("on_demand_gpu_hours", r.onDemandGpuHours());
         m.put("cost_vs_oracle", Double.isNaN(oracleCost) || oracleCost == 0 ? null : r.costUsd() / oracleCost);
         m.put("requests", r.requests());
         m.put("ttft_slo_attainment", r.ttftSloAttainment());
@@ -191,17 +233,28 @@ public final class SimulateCommand implements Callable<Integer> {
         return m;
     }
 
-    private void writeReport(ObjectMapper mapper, List<Map<String, Object>> rows, List<SimResult> results) throws IOException {
+    private void writeReport(ObjectMapper mapper, List<Map<String, Object>> rows, List<SimResult> results, double ttftSloMs)
+            throws IOException {
         Files.createDirectories(report);
         Files.writeString(report.resolve("results.json"), mapper.writeValueAsString(rows));
-        StringBuilder csv = new StringBuilder("policy,seconds,arrivals_per_s,workers,desired\n");
+        StringBuilder csv = new StringBuilder("policy,seconds,arrivals_per_s,workers,desired,forecast_rps,forecast_upper_rps\n");
         for (SimResult r : results) {
             for (SimResult.Point p : r.timeline()) {
                 csv.append(r.policy()).append(',').append(p.seconds()).append(',').append(p.arrivalsPerSecond()).append(',')
-                        .append(p.workers()).append(',').append(p.desired()).append('\n');
+                        .append(p.workers()).append(',').append(p.desired()).append(',').append(csvNumber(p.forecastRps()))
+                        .append(',').append(csvNumber(p.forecastUpperRps())).append('\n');
             }
         }
         Files.writeString(report.resolve("timeline.csv"), csv);
-        Files.writeString(report.resolve("workers.svg"), Plots.workersSvg(results));
+        StringBuilder lat = new StringBuilder("policy,seconds,requests,queue_ms_p99,ttft_ms_p99,rejected\n");
+        for (SimResult r : results) {
+            for (SimResult.Latency l : r.latency()) {
+                lat.append(r.policy()).append(',').append(l.seconds()).append(',').append(l.requests()).append(',')
+                        .append(l.queueMsP99()).append(',').append(l.ttftMsP99()).append(',').append(l.rejected())
+                        .append('\n');
+            }
+        }
+        Files.writeString(report.resolve("latency.csv"), lat);
+        Files.writeString(report.resolve("workers.svg"), Plots.workersSvg(results, ttftSloMs));
     }
 }

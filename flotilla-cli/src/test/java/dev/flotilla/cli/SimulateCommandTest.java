@@ -48,8 +48,15 @@ class SimulateCommandTest {
         JsonNode oracle = rows.get(3);
         assertThat(rows.get(0).get("cost_usd").asDouble()).as("static peak costs more than the oracle")
                 .isGreaterThan(oracle.get("cost_usd").asDouble());
-        assertThat(Files.readString(dir.resolve("workers.svg"))).startsWith("<svg").contains("polyline");
-        assertThat(Files.readString(dir.resolve("timeline.csv"))).startsWith("policy,seconds,arrivals_per_s,workers,desired");
+        String svg = Files.readString(dir.resolve("workers.svg"));
+        assertThat(svg).startsWith("<svg").contains("polyline").contains("predictive forecast")
+                .contains("p99 time to first token").contains("minutes from the trace start");
+        assertThat(svg.split("<polyline", -1)).as("arrivals, forecast and its bound, 4 worker and 4 latency lines")
+                .hasSize(1 + 11);
+        assertThat(Files.readString(dir.resolve("timeline.csv")))
+                .startsWith("policy,seconds,arrivals_per_s,workers,desired,forecast_rps,forecast_upper_rps");
+        assertThat(Files.readString(dir.resolve("latency.csv")))
+                .startsWith("policy,seconds,requests,queue_ms_p99,ttft_ms_p99,rejected");
     }
 
     @Test
@@ -79,5 +86,38 @@ class SimulateCommandTest {
         Run util = run("simulate", "--trace", trace.toString(), "--format", "azure", "--target-util", "1.5");
         assertThat(util.exit()).isEqualTo(2);
         assertThat(util.err()).contains("target_util");
+    }
+
+    @Test
+    void anEndpointFileSetsThePolicySettingsAndABadOneIsExit2(@TempDir Path dir) throws Exception {
+        Path trace = SHARED.resolve("traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz");
+        Path endpoint = dir.resolve("endpoint.yaml");
+        Files.writeString(endpoint, "min_workers: 2\nmax_workers: 2\ncapacity: on-demand\n");
+        Run r = run("simulate", "--trace", trace.toString(), "--format", "azure", "--endpoint", endpoint.toString(),
+                "--policy", "reactive", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode row = new ObjectMapper().readTree(r.out()).get(0);
+        // two on-demand workers ($2.50/h) from the first tick to the end of the hour, never preempted
+        assertThat(row.get("gpu_hours").asDouble()).isBetween(1.9, 2.0);
+        assertThat(row.get("on_demand_gpu_hours").asDouble()).isEqualTo(row.get("gpu_hours").asDouble());
+        assertThat(row.get("cost_usd").asDouble()).isCloseTo(2.5 * row.get("gpu_hours").asDouble(),
+                org.assertj.core.data.Offset.offset(0.01));
+        assertThat(row.get("preemptions").asLong()).isZero();
+
+        // the command line wins over the file
+        Run wider = run("simulate", "--trace", trace.toString(), "--format", "azure", "--endpoint", endpoint.toString(),
+                "--policy", "reactive", "--max-workers", "1");
+        assertThat(wider.exit()).isEqualTo(2);
+        assertThat(wider.err()).contains("min_workers (2) must not exceed max_workers (1)");
+
+        Files.writeString(endpoint, "max_workers: 4\ntarget_utilisation: 0.5\n");
+        Run bad = run("simulate", "--trace", trace.toString(), "--format", "azure", "--endpoint", endpoint.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown key 'target_utilisation'").contains("target_util");
+
+        Run missing = run("simulate", "--trace", trace.toString(), "--format", "azure", "--endpoint",
+                dir.resolve("nope.yaml").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.yaml");
     }
 }

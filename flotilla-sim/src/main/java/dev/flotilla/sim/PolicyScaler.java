@@ -3,11 +3,13 @@ package dev.flotilla.sim;
 import static java.util.Objects.requireNonNull;
 
 import dev.flotilla.autoscale.Decision;
+import dev.flotilla.autoscale.Forecast;
 import dev.flotilla.autoscale.Forecaster;
 import dev.flotilla.autoscale.LeadTimeEstimator;
 import dev.flotilla.autoscale.LoadHistory;
 import dev.flotilla.autoscale.LoadSample;
 import dev.flotilla.autoscale.PredictivePolicy;
+import dev.flotilla.autoscale.PredictiveSettings;
 import dev.flotilla.autoscale.ReactivePolicy;
 import dev.flotilla.autoscale.ScalingPolicy;
 import dev.flotilla.autoscale.ScalingSettings;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The production scaling policies ({@code flotilla-autoscale}) driven by the simulator exactly as
@@ -43,9 +46,13 @@ public final class PolicyScaler implements Scaler {
     }
 
     public static PolicyScaler predictive(ScalingSettings settings, Duration tick) {
+        return predictive(settings, tick, PredictiveSettings.defaults());
+    }
+
+    public static PolicyScaler predictive(ScalingSettings settings, Duration tick, PredictiveSettings tunables) {
         LeadTimeEstimator estimator = new LeadTimeEstimator();
-        return new PolicyScaler(new PredictivePolicy(new Forecaster(), () -> estimator.leadTime(KEY)), settings, tick,
-                estimator);
+        return new PolicyScaler(new PredictivePolicy(new Forecaster(), () -> estimator.leadTime(KEY), tunables), settings,
+                tick, estimator);
     }
 
     @Override
@@ -65,6 +72,11 @@ public final class PolicyScaler implements Scaler {
     @Override
     public void workerReady(long requestedMicros, long readyMicros) {
         leadTimes.observe(KEY, Duration.ofNanos((readyMicros - requestedMicros) * 1000));
+    }
+
+    @Override
+    public Optional<Forecast> lastForecast() {
+        return decisions.isEmpty() ? Optional.empty() : decisions.getLast().forecast();
     }
 
     /** Every decision with its reason, in order (the simulator's advisory log). */

@@ -92,4 +92,23 @@ public record SimConfig(Deployment deployment, int gpusPerWorker, int concurrenc
                 useInterruptible, perHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick,
                 maxQueueTime, maxQueueLength, routing, ttftSlo, tpotSlo, seed);
     }
+
+    public SimConfig withDeployment(Deployment d) {
+        return new SimConfig(d, gpusPerWorker, concurrency, onDemandPricePerHour, interruptiblePricePerHour,
+                interruptible, preemptionsPerHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick,
+                maxQueueTime, maxQueueLength, routing, ttftSlo, tpotSlo, seed);
+    }
+
+    public SimConfig withPrices(Money onDemand, Money interruptiblePrice) {
+        return new SimConfig(deployment, gpusPerWorker, concurrency, onDemand, interruptiblePrice, interruptible,
+                preemptionsPerHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick, maxQueueTime,
+                maxQueueLength, routing, ttftSlo, tpotSlo, seed);
+    }
+
+    /** The endpoint's max queue time: waits beyond it are rejected. */
+    public SimConfig withMaxQueueTime(Duration max) {
+        return new SimConfig(deployment, gpusPerWorker, concurrency, onDemandPricePerHour, interruptiblePricePerHour,
+                interruptible, preemptionsPerHour, preemptionBackoff, rentalLatency, coldStartMedian, coldStartP99, tick,
+                max, maxQueueLength, routing, ttftSlo, tpotSlo, seed);
+    }
 }

@@ -2,6 +2,7 @@ package dev.flotilla.sim;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.flotilla.autoscale.Forecast;
 import dev.flotilla.core.Money;
 import dev.flotilla.engine.EngineModel;
 import dev.flotilla.routing.Admission;
@@ -170,6 +171,9 @@ public final class Simulator {
                 w.readyAt = 0;
                 workers.put(w.id, w);
                 live.put(w.id, w);
+                // Not preempted: the simulator has no rebalancing back to interruptible capacity, so a
+                // fixed fleet would end on demand after its first preemptions; the static baseline is
+                // the fleet at the interruptible price, a lower bound for provisioning for the peak.
             }
         }
 
@@ -244,8 +248,9 @@ public final class Simulator {
                     Observation o = new Observation(now, arrivalsThisTick, cfg.tick(), inFlight, queue.waitingCount(), ready,
                             starting, capacityRps);
                     int desired = Math.max(0, scaler.desiredWorkers(o, requests));
+                    Optional<Forecast> f = scaler.lastForecast();
                     timeline.add(new SimResult.Point(now / 1e6, arrivalsThisTick / (cfg.tick().toNanos() / 1e9), ready + starting,
-                            desired));
+                            desired, f.map(Forecast::mean).orElse(Double.NaN), f.map(Forecast::upper).orElse(Double.NaN)));
                     arrivalsThisTick = 0;
                     int active = ready + starting;
                     for (int i = active; i < desired; i++) {
@@ -256,26 +261,23 @@ public final class Simulator {
                         live.put(w.id, w);
                         long delay = scaler.instantProvisioning() ? 0 : cfg.rentalLatency().toNanos() / 1000 + coldStart(random);
                         events.add(now + delay, READY, w.id, 0);
-                        if (interruptible && cfg.preemptionsPerHour() > 0) {
-                            double hours = -Math.log(1 - random.nextDouble()) / cfg.preemptionsPerHour();
-                            long at = now + (long) (hours * 3.6e9);
-                            if (at <= stop) { // a preemption after the run would only stretch the bill
-                                events.add(at, PREEMPT, w.id, 0);
-                            }
-                        }
+                        schedulePreemption(w, now, stop, random, events);
                     }
-                    // scale down: not-ready workers first, then the idlest ready ones; drain before release
+                    // Scale down in the production reconciler's order (ScaleDown): workers not yet
+                    // ready first, then the most expensive (on-demand fallbacks before interruptible
+                    // ones, or a fleet that once fell back keeps paying double), the idlest among equals
+                    // (it drains soonest), then the newest. Drain before release.
                     for (int i = active; i > desired; i--) {
                         Worker victim = null;
                         for (Worker w : live.values()) {
-                            if (w.live() && !w.draining && w.readyAt < 0) {
+                            if (w.live() && !w.draining && w.readyAt < 0 && (victim == null || !costlier(victim, w))) {
                                 victim = w;
-                                break;
                             }
                         }
                         if (victim == null) {
                             for (Worker w : live.values()) {
-                                if (w.ready() && (victim == null || w.running < victim.running)) {
+                                if (w.ready() && (victim == null || costlier(w, victim)
+                                        || (!costlier(victim, w) && w.running <= victim.running))) {
                                     victim = w;
                                 }
                             }
@@ -327,13 +329,17 @@ public final class Simulator {
         long horizon = Math.max(stop, lastEvent);
         Money cost = Money.ZERO;
         double gpuHours = 0;
+        double onDemandGpuHours = 0;
         for (Worker w : workers.values()) {
             long until = w.releasedAt >= 0 ? w.releasedAt : horizon;
             double hours = Math.max(0, until - w.rentedAt) / 3.6e9;
             gpuHours += hours * cfg.gpusPerWorker();
+            if (!w.interruptible) {
+                onDemandGpuHours += hours * cfg.gpusPerWorker();
+            }
             cost = cost.plus(Money.ofMicros(Math.round(w.pricePerHour.micros() * hours)));
         }
-        return SimResult.of(scaler.name(), cost, gpuHours, requests, admittedAt, ttft, tpot, rejected, cfg, retried,
+        return SimResult.of(scaler.name(), cost, gpuHours, onDemandGpuHours, requests, admittedAt, ttft, tpot, rejected, cfg, retried,
                 preemptions, processed, (System.nanoTime() - wallStart) / 1e9, timeline);
     }
 
@@ -373,6 +379,21 @@ public final class Simulator {
         w.running++;
         w.inService.add(r);
         events.add(now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id);
+    }
+
+    /** Draws an interruptible worker's preemption from the Poisson process, if it falls within the run. */
+    private void schedulePreemption(Worker w, long now, long stop, SplittableRandom random, Events events) {
+        if (w.interruptible && cfg.preemptionsPerHour() > 0) {
+            double hours = -Math.log(1 - random.nextDouble()) / cfg.preemptionsPerHour();
+            long at = now + (long) (hours * 3.6e9);
+            if (at <= stop) { // a preemption after the run would only stretch the bill
+                events.add(at, PREEMPT, w.id, 0);
+            }
+        }
+    }
+
+    private static boolean costlier(Worker a, Worker b) {
+        return a.pricePerHour.micros() > b.pricePerHour.micros();
     }
 
     private boolean hasFreeSlot(Map<Integer, Worker> workers) {
