@@ -227,6 +227,7 @@ public final class SimulateCommand implements Callable<Integer> {
         m.put("queue_ms_p99", r.queueMsP99());
         m.put("retried", r.retried());
         m.put("preemptions", r.preemptions());
+        m.put("rebalanced", r.rebalanced());
         m.put("events", r.events());
         m.put("wall_seconds", r.wallSeconds());
         m.put("events_per_second", r.eventsPerSecond());

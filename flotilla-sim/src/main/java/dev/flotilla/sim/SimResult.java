@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record SimResult(String policy, double costUsd, double gpuHours, double onDemandGpuHours, long requests, double ttftSloAttainment,
         double tpotSloAttainment, long rejected, double queueMsP50, double queueMsP99, long retried, long preemptions,
-        long events, double wallSeconds, List<Point> timeline, List<Latency> latency) {
+        long rebalanced, long events, double wallSeconds, List<Point> timeline, List<Latency> latency) {
 
     /** Latency is summarised per this many seconds of arrivals, for the report's latency panel. */
     public static final int LATENCY_BUCKET_SECONDS = 60;
@@ -38,8 +38,8 @@ public record SimResult(String policy, double costUsd, double gpuHours, double o
     }
 
     static SimResult of(String policy, Money cost, double gpuHours, double onDemandGpuHours, List<SimRequest> requests, long[] admittedAt, long[] ttft,
-            long[] tpot, boolean[] rejected, SimConfig cfg, long retried, long preemptions, long events, double wallSeconds,
-            List<Point> timeline) {
+            long[] tpot, boolean[] rejected, SimConfig cfg, long retried, long preemptions, long rebalanced, long events,
+            double wallSeconds, List<Point> timeline) {
         int n = requests.size();
         List<Latency> latency = latency(requests, admittedAt, ttft, rejected);
         long ttftOk = 0;
@@ -66,7 +66,8 @@ public record SimResult(String policy, double costUsd, double gpuHours, double o
         Arrays.sort(waits);
         return new SimResult(policy, cost.micros() / 1e6, gpuHours, onDemandGpuHours, n, n == 0 ? 1 : (double) ttftOk / n,
                 n == 0 ? 1 : (double) tpotOk / n, rejectedCount, percentile(waits, 0.50) / 1000.0,
-                percentile(waits, 0.99) / 1000.0, retried, preemptions, events, wallSeconds, List.copyOf(timeline), latency);
+                percentile(waits, 0.99) / 1000.0, retried, preemptions, rebalanced, events, wallSeconds, List.copyOf(timeline),
+                latency);
     }
 
     private static List<Latency> latency(List<SimRequest> requests, long[] admittedAt, long[] ttft, boolean[] rejected) {

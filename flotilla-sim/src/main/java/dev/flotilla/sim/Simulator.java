@@ -33,7 +33,9 @@ import java.util.SplittableRandom;
  * desired worker count. Workers take a rental latency plus a sampled cold start to become ready,
  * are billed from the moment they are rented until released, and interruptible ones are
  * preempted by a Poisson process (their requests are retried from the queue's head; replacements
- * go on demand for a while, as the reconciler does).
+ * go on demand for a while, as the reconciler does). As the reconciler does too, once the back-off
+ * has passed an on-demand worker is replaced by interruptible capacity, making before breaking: the
+ * replacement is rented and started first, and the on-demand worker drains when it is ready.
  *
  * <p>Service times come from the {@link EngineModel}: a request admitted to a worker running
  * {@code b} sequences starts with its prefill ({@link EngineModel#prefillMicros}) and then emits
@@ -110,6 +112,8 @@ public final class Simulator {
         long releasedAt = -1;
         boolean draining;
         int running;
+        /** The on-demand worker this one replaces once ready (make before break); -1 for none. */
+        int replaces = -1;
         final List<Integer> inService = new ArrayList<>();
 
         Worker(int id, long rentedAt, boolean interruptible, Money pricePerHour) {
@@ -161,6 +165,7 @@ public final class Simulator {
         double capacityRps = perWorkerRps(requests);
         long retried = 0;
         long preemptions = 0;
+        long rebalanced = 0;
         long lastEvent = 0;
 
         if (scaler.initialWorkers(requests, capacityRps) > 0) {
@@ -171,9 +176,8 @@ public final class Simulator {
                 w.readyAt = 0;
                 workers.put(w.id, w);
                 live.put(w.id, w);
-                // Not preempted: the simulator has no rebalancing back to interruptible capacity, so a
-                // fixed fleet would end on demand after its first preemptions; the static baseline is
-                // the fleet at the interruptible price, a lower bound for provisioning for the peak.
+                // Not preempted: the static baseline is the fleet at the interruptible price without
+                // the preemptions' retries and replacements, a lower bound for provisioning for the peak.
             }
         }
 
@@ -212,6 +216,14 @@ public final class Simulator {
                     if (w.live() && w.readyAt < 0) {
                         w.readyAt = now;
                         scaler.workerReady(w.rentedAt, now);
+                        Worker old = w.replaces >= 0 ? workers.get(w.replaces) : null;
+                        if (old != null && old.live() && !old.draining) {
+                            old.draining = true;
+                            if (old.running == 0) {
+                                old.releasedAt = now;
+                                live.remove(old.id);
+                            }
+                        }
                         queue.setCapacity(slots(live));
                     }
                 }
@@ -237,12 +249,18 @@ public final class Simulator {
                     int ready = 0;
                     int starting = 0;
                     int inFlight = 0;
+                    int incoming = 0;
                     for (Worker w : live.values()) {
                         if (w.ready()) {
                             ready++;
                             inFlight += w.running;
                         } else if (w.live() && w.readyAt < 0) {
-                            starting++;
+                            // a replacement still starting is capacity on its way, not part of the count
+                            if (incoming(w, workers)) {
+                                incoming++;
+                            } else {
+                                starting++;
+                            }
                         }
                     }
                     Observation o = new Observation(now, arrivalsThisTick, cfg.tick(), inFlight, queue.waitingCount(), ready,
@@ -270,7 +288,8 @@ public final class Simulator {
                     for (int i = active; i > desired; i--) {
                         Worker victim = null;
                         for (Worker w : live.values()) {
-                            if (w.live() && !w.draining && w.readyAt < 0 && (victim == null || !costlier(victim, w))) {
+                            if (w.live() && !w.draining && w.readyAt < 0 && !incoming(w, workers)
+                                    && (victim == null || !costlier(victim, w))) {
                                 victim = w;
                             }
                         }
@@ -289,6 +308,26 @@ public final class Simulator {
                         if (victim.running == 0) {
                             victim.releasedAt = now;
                             live.remove(victim.id);
+                        }
+                    }
+                    if (desired == active && incoming == 0 && starting == 0 && cfg.interruptible() && now >= onDemandUntil) {
+                        // make before break: the costliest ready on-demand worker gets an interruptible
+                        // replacement, one at a time, and drains when the replacement is ready
+                        Worker fallback = null;
+                        for (Worker w : live.values()) {
+                            if (w.ready() && !w.interruptible && (fallback == null || costlier(w, fallback))) {
+                                fallback = w;
+                            }
+                        }
+                        if (fallback != null && cfg.interruptiblePricePerHour().compareTo(fallback.pricePerHour) < 0) {
+                            Worker w = new Worker(nextWorker[0]++, now, true, cfg.interruptiblePricePerHour());
+                            w.replaces = fallback.id;
+                            workers.put(w.id, w);
+                            live.put(w.id, w);
+                            long delay = scaler.instantProvisioning() ? 0 : cfg.rentalLatency().toNanos() / 1000 + coldStart(random);
+                            events.add(now + delay, READY, w.id, 0);
+                            schedulePreemption(w, now, stop, random, events);
+                            rebalanced++;
                         }
                     }
                     queue.setCapacity(slots(live));
@@ -340,7 +379,7 @@ public final class Simulator {
             cost = cost.plus(Money.ofMicros(Math.round(w.pricePerHour.micros() * hours)));
         }
         return SimResult.of(scaler.name(), cost, gpuHours, onDemandGpuHours, requests, admittedAt, ttft, tpot, rejected, cfg, retried,
-                preemptions, processed, (System.nanoTime() - wallStart) / 1e9, timeline);
+                preemptions, rebalanced, processed, (System.nanoTime() - wallStart) / 1e9, timeline);
     }
 
     private void start(int r, long now, Map<Integer, Worker> workers, Router router, List<SimRequest> requests,
@@ -379,6 +418,15 @@ public final class Simulator {
         w.running++;
         w.inService.add(r);
         events.add(now + prefill + step * Math.max(1, q.outputTokens()), DONE, r, w.id);
+    }
+
+    /** Whether {@code w} is a replacement still starting while the worker it replaces serves. */
+    private static boolean incoming(Worker w, Map<Integer, Worker> workers) {
+        if (w.replaces < 0 || w.readyAt >= 0 || !w.live()) {
+            return false;
+        }
+        Worker old = workers.get(w.replaces);
+        return old != null && old.live() && !old.draining;
     }
 
     /** Draws an interruptible worker's preemption from the Poisson process, if it falls within the run. */

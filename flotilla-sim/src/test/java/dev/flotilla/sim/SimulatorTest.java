@@ -179,6 +179,24 @@ class SimulatorTest {
     }
 
     @Test
+    void onDemandFallbacksGoBackToInterruptibleCapacityAfterTheBackOffMakingBeforeBreaking() {
+        // an hour at 5 req/s with about three preemptions: each sends the replacement on demand, and
+        // 10 minutes later an interruptible worker is started and the on-demand one drains once it
+        // is ready, as the reconciler does
+        List<SimRequest> trace = step(5, 5, 1800, 11);
+        SimConfig cfg = SimConfig.defaults().withPreemptions(true, 3);
+        SimResult r = new Simulator(cfg, ENGINE).run(trace, lastTick());
+
+        assertThat(r.preemptions()).isPositive();
+        assertThat(r.rebalanced()).as("replacements back to interruptible").isPositive();
+        // an on-demand worker lives at most the back-off plus a cold start after each preemption
+        double perFallbackHours = (cfg.preemptionBackoff().toSeconds() + 120) / 3600.0;
+        assertThat(r.onDemandGpuHours()).isLessThanOrEqualTo(r.preemptions() * perFallbackHours);
+        assertThat(r.rejected()).as("the swap loses nothing beyond the cold start and the preemptions")
+                .isLessThan(trace.size() / 50);
+    }
+
+    @Test
     void everyPolicyRunsOnTheVirtualClockWithPreemptionsAndAccountsForEveryRequest() {
         List<SimRequest> trace = step(10, 80, 600, 8);
         SimConfig cfg = SimConfig.defaults().withPreemptions(true, 2);
