@@ -91,13 +91,23 @@ public final class Autoscaler {
     private long lastRow = -1;
     private Instant lastPrune = Instant.MIN;
 
+    /** A replica's last reported in-flight and queued requests, and when this autoscaler read them. */
+    private record Carried(int inFlight, int queued, Instant seenAt) {}
+
+    /** Intervals without a row after which a replica's carried counts are dropped. */
+    static final int REPLICA_SILENCE = 3;
+
     /** One endpoint's policy and what it has seen. */
     private static final class State {
         final String policyName;
         final ScalingPolicy policy;
         final LoadHistory history;
-        /** Each replica's last in-flight and queued counts, carried until it writes again. */
-        final Map<String, int[]> replicas = new HashMap<>();
+        /**
+         * Each replica's last in-flight and queued counts, carried until it writes again. A busy
+         * replica writes every interval, so one silent for {@link #REPLICA_SILENCE} intervals is
+         * gone (or stuck) and its counts no longer hold.
+         */
+        final Map<String, Carried> replicas = new HashMap<>();
         final Set<Long> observed = new HashSet<>();
         Instant lastSample;
         double lastRps;
@@ -260,13 +270,15 @@ public final class Autoscaler {
         for (LoadRepo.Sample s : rows) {
             arrivals += s.arrivals();
             tokens += s.tokens();
-            st.replicas.put(s.replica(), new int[] {s.inFlight(), s.queued()});
+            st.replicas.put(s.replica(), new Carried(s.inFlight(), s.queued(), now));
         }
+        Instant silentSince = now.minus(interval.multipliedBy(REPLICA_SILENCE));
+        st.replicas.values().removeIf(r -> r.seenAt().isBefore(silentSince));
         int inFlight = 0;
         int queued = 0;
-        for (int[] r : st.replicas.values()) {
-            inFlight += r[0];
-            queued += r[1];
+        for (Carried r : st.replicas.values()) {
+            inFlight += r.inFlight();
+            queued += r.queued();
         }
         Duration span = st.lastSample == null ? interval : Duration.between(st.lastSample, now);
         st.lastSample = now;

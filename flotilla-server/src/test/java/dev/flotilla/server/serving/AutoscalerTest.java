@@ -272,6 +272,10 @@ class AutoscalerTest {
         assertThat(in.get("panic_rate").asDouble()).isPositive();
         // nothing new from either replica: their last queues still count
         assertThat(pass().get("decision").get("inputs").get("queued").asInt()).isEqualTo(10);
+        // ... until they have been silent for three intervals (one hour each here): a busy replica
+        // writes every interval, so a silent one is gone and its queue with it
+        clock.advance(Duration.ofHours(3));
+        assertThat(pass().get("decision").get("inputs").get("queued").asInt()).isZero();
         // a deleted endpoint's counters are dropped, not an error for the replica's batch
         assertThat(http.call(HttpMethod.DELETE, "/api/v1/endpoints/llama", tenant, null).status()).isEqualTo(200);
         LoadRecorder d = new LoadRecorder(db, clock, "replica-d", () -> Map.of(String.valueOf(id), new EndpointLoad(1, 0, 0, 1)));
