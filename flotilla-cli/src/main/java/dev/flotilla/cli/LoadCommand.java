@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.flotilla.cli.client.CliException;
+import dev.flotilla.cli.client.CredentialsFile;
 import dev.flotilla.cli.client.ClientEnvironment;
 import dev.flotilla.core.FlotillaException;
 import dev.flotilla.traces.ReadOptions;
@@ -13,19 +14,14 @@ import dev.flotilla.traces.TraceReader;
 import dev.flotilla.traces.TraceStream;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -317,13 +313,13 @@ public final class LoadCommand implements Callable<Integer> {
 
     /** Base URL and key: option, environment variable, credentials file, default; loopback unless allowed. */
     private LoadClient.Target target() {
-        Credentials file = new Credentials();
+        CredentialsFile file = new CredentialsFile(Optional.ofNullable(credentials), environment);
         String url = first(baseUrl).or(() -> environment.get(BASE_URL_ENV)).or(() -> file.get("openai_base_url"))
                 .orElse(DEFAULT_BASE_URL);
         Optional<String> key = first(apiKey).or(() -> environment.get(ClientEnvironment.API_KEY)).or(() -> file.get("api_key"));
         if (key.isEmpty()) {
             throw new CliException(CliException.AUTH, "no_credentials", "no API key for the gateway: pass --api-key, set "
-                    + ClientEnvironment.API_KEY + ", or put api_key in " + file.path + " (./flotilla demo writes it)");
+                    + ClientEnvironment.API_KEY + ", or put api_key in " + file.path() + " (./flotilla demo writes it)");
         }
         URI uri = baseUrl(url);
         if (!allowRemote && !isLoopback(uri.getHost())) {
@@ -394,41 +390,6 @@ public final class LoadCommand implements Callable<Integer> {
 
     private static CliException usage(String message) {
         return new CliException(CliException.USAGE, "invalid_argument", message);
-    }
-
-    /** The credentials file, read once and only when a setting is not given otherwise (as the other client commands read it). */
-    private final class Credentials {
-        final Path path;
-        private final boolean explicit;
-        private Properties props;
-
-        Credentials() {
-            Optional<Path> given = Optional.ofNullable(credentials).or(() -> environment.get(ClientEnvironment.CREDENTIALS).map(Path::of));
-            this.explicit = given.isPresent();
-            this.path = given.orElseGet(environment::defaultCredentials);
-        }
-
-        Optional<String> get(String key) {
-            if (props == null) {
-                props = load();
-            }
-            return Optional.ofNullable(props.getProperty(key)).map(String::strip).filter(s -> !s.isEmpty());
-        }
-
-        private Properties load() {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (NoSuchFileException e) {
-                if (explicit) {
-                    throw new CliException(CliException.USAGE, "no_credentials", "credentials file " + path + " does not exist");
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                throw new CliException(CliException.USAGE, "bad_credentials", "cannot read credentials file " + path + ": "
-                        + e.getMessage());
-            }
-            return p;
-        }
     }
 
     /** For {@link Main}: the subcommand with the environment the rest of the CLI sees. */

@@ -2,17 +2,11 @@ package dev.flotilla.cli.client;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
@@ -64,7 +58,7 @@ public final class ConnectionOptions {
     Path credentials;
 
     public Connection resolve(ClientEnvironment env, Role role) {
-        Credentials file = new Credentials(env);
+        CredentialsFile file = new CredentialsFile(Optional.ofNullable(credentials), env);
         String u = first(url, env.get(ClientEnvironment.URL)).or(() -> file.get("url")).orElse(DEFAULT_URL);
         Optional<String> key = first(apiKey, env.get(ClientEnvironment.API_KEY));
         if (key.isEmpty()) {
@@ -116,46 +110,5 @@ public final class ConnectionOptions {
             // reported below with the accepted form
         }
         throw new CliException(CliException.USAGE, "invalid_url", "server URL must look like " + DEFAULT_URL + ", got '" + u + "'");
-    }
-
-    /** The credentials file, read once and only when a setting is not given otherwise. */
-    private final class Credentials {
-        private final Path path;
-        private final boolean explicit;
-        private Properties props;
-
-        Credentials(ClientEnvironment env) {
-            Optional<Path> given = Optional.ofNullable(credentials)
-                    .or(() -> env.get(ClientEnvironment.CREDENTIALS).map(Path::of));
-            this.explicit = given.isPresent();
-            this.path = given.orElseGet(env::defaultCredentials);
-        }
-
-        Path path() {
-            return path;
-        }
-
-        Optional<String> get(String key) {
-            if (props == null) {
-                props = load();
-            }
-            return Optional.ofNullable(props.getProperty(key)).map(String::strip).filter(s -> !s.isEmpty());
-        }
-
-        private Properties load() {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (NoSuchFileException e) {
-                // the default file is optional; one named explicitly must exist
-                if (explicit) {
-                    throw new CliException(CliException.USAGE, "no_credentials", "credentials file " + path + " does not exist");
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                throw new CliException(CliException.USAGE, "bad_credentials", "cannot read credentials file " + path + ": "
-                        + e.getMessage());
-            }
-            return p;
-        }
     }
 }
