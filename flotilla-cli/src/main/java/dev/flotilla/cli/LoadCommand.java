@@ -90,14 +90,8 @@ public final class LoadCommand implements Callable<Integer> {
             + " one due while N are in flight is skipped and counted, never queued (default ${DEFAULT-VALUE}).")
     int maxConcurrency;
 
-    @Option(names = "--days", paramLabel = "N", description = "Only the first N days of the trace (ServeGen is 14).")
-    Double days;
-
-    @Option(names = "--max-clients", paramLabel = "N", description = "ServeGen: only the first N clients.")
-    Integer maxClients;
-
-    @Option(names = "--rate-scale", paramLabel = "X", description = "ServeGen: multiply every client's rate.")
-    Double rateScale;
+    @CommandLine.Mixin
+    TraceSelection selection = new TraceSelection();
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of ServeGen's arrivals and of the prompts' words"
             + " (default ${DEFAULT-VALUE}).")
@@ -178,8 +172,8 @@ public final class LoadCommand implements Callable<Integer> {
                 expected = String.format(Locale.ROOT, "; the selection is about %.0f requests", s.expectedRequests().getAsDouble());
             }
             if (selection.isPresent() && selection.get().requests() == 0) {
-                throw usage("--trace " + trace + " has no requests in the selection" + (days == null ? ""
-                        : " (--days " + java.math.BigDecimal.valueOf(days).stripTrailingZeros().toPlainString() + ")"));
+                throw usage("--trace " + trace + " has no requests in the selection" + this.selection.days().map(d -> " (--days "
+                        + java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() + ")").orElse(""));
             }
         }
 
@@ -283,9 +277,6 @@ public final class LoadCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw usage("--limit must be >= 1, got " + limit);
         }
-        if (days != null && (!(days > 0) || !Double.isFinite(days))) {
-            throw usage("--days must be a number > 0, got " + days);
-        }
         Optional<Duration> wall = duration == null ? Optional.empty() : Optional.of(AgentCommand.parseDuration("--duration", duration));
         Optional<Duration> every = progress.strip().equals("0") ? Optional.empty()
                 : Optional.of(AgentCommand.parseDuration("--progress", progress));
@@ -296,19 +287,7 @@ public final class LoadCommand implements Callable<Integer> {
     }
 
     private ReadOptions readOptions() {
-        return traceInput(() -> {
-            ReadOptions o = ReadOptions.defaults().withSeed(seed);
-            if (days != null) {
-                o = o.withUntil(Duration.ofMillis(Math.round(days * 86_400_000)));
-            }
-            if (maxClients != null) {
-                o = o.withMaxClients(maxClients);
-            }
-            if (rateScale != null) {
-                o = o.withRateScale(rateScale);
-            }
-            return o;
-        });
+        return traceInput(() -> selection.readOptions(seed));
     }
 
     /** Base URL and key: option, environment variable, credentials file, default; loopback unless allowed. */

@@ -13,7 +13,6 @@ import dev.flotilla.sim.SimConfig;
 import dev.flotilla.sim.SimRequest;
 import dev.flotilla.sim.SimResult;
 import dev.flotilla.sim.Simulator;
-import dev.flotilla.traces.ReadOptions;
 import dev.flotilla.traces.Trace;
 import dev.flotilla.traces.TraceFormat;
 import dev.flotilla.traces.TraceReader;
@@ -22,7 +21,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,14 +59,8 @@ public final class SimulateCommand implements Callable<Integer> {
             + " reactive, predictive, oracle.")
     List<String> policies;
 
-    @Option(names = "--days", paramLabel = "N", description = "Only the first N days of the trace (ServeGen is 14).")
-    Double days;
-
-    @Option(names = "--max-clients", paramLabel = "N", description = "ServeGen: only the first N clients.")
-    Integer maxClients;
-
-    @Option(names = "--rate-scale", paramLabel = "X", description = "ServeGen: multiply every client's rate.")
-    Double rateScale;
+    @CommandLine.Mixin
+    TraceSelection selection = new TraceSelection();
 
     @Option(names = "--endpoint", paramLabel = "FILE", description = "The endpoint's settings in YAML, with the endpoint"
             + " API's keys: min_workers, max_workers, min_load, target_util, cold_mult, cold_workers, inactivity_timeout,"
@@ -125,17 +117,7 @@ public final class SimulateCommand implements Callable<Integer> {
             if (targetUtil != null) {
                 settings = settings.withTargetUtil(targetUtil);
             }
-            ReadOptions options = ReadOptions.defaults().withSeed(seed);
-            if (days != null) {
-                options = options.withUntil(Duration.ofMinutes(Math.round(days * 1440)));
-            }
-            if (maxClients != null) {
-                options = options.withMaxClients(maxClients);
-            }
-            if (rateScale != null) {
-                options = options.withRateScale(rateScale);
-            }
-            t = TraceReader.read(trace, TraceFormat.parse(format), options);
+            t = TraceReader.read(trace, TraceFormat.parse(format), selection.readOptions(seed));
         } catch (FlotillaException e) {
             throw new CliException(CliException.USAGE, e.code().name().toLowerCase(Locale.ROOT), e.getMessage());
         }

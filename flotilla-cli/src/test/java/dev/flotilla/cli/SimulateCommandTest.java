@@ -86,6 +86,10 @@ class SimulateCommandTest {
         Run util = run("simulate", "--trace", trace.toString(), "--format", "azure", "--target-util", "1.5");
         assertThat(util.exit()).isEqualTo(2);
         assertThat(util.err()).contains("target_util");
+
+        Run days = run("simulate", "--trace", trace.toString(), "--format", "azure", "--days", "0");
+        assertThat(days.exit()).isEqualTo(2);
+        assertThat(days.err()).contains("--days must be a number > 0, got 0");
     }
 
     @Test
