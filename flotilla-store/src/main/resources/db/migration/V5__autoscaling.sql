@@ -21,7 +21,8 @@ CREATE TABLE endpoint_load (
     arrivals    BIGINT        NOT NULL,
     tokens      BIGINT        NOT NULL,
     in_flight   INTEGER       NOT NULL,
-    queued      INTEGER       NOT NULL
+    queued      INTEGER       NOT NULL,
+    completed   BIGINT        NOT NULL           -- admitted requests finished in the interval
 );
 CREATE INDEX endpoint_load_endpoint ON endpoint_load (endpoint_id, id);
 CREATE INDEX endpoint_load_at ON endpoint_load (at);

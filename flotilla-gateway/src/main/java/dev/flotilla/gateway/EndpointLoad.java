@@ -8,5 +8,12 @@ package dev.flotilla.gateway;
  * @param tokens prompt plus completion tokens of the requests that finished
  * @param inFlight requests holding a worker slot now
  * @param queued requests waiting for a slot now
+ * @param completed admitted requests that finished since the gateway started, whatever their
+ *     status: under a standing queue, their rate is what the workers really serve
  */
-public record EndpointLoad(long arrivals, long tokens, int inFlight, int queued) {}
+public record EndpointLoad(long arrivals, long tokens, int inFlight, int queued, long completed) {
+    /** Counters without completions (tests and callers that do not track them). */
+    public EndpointLoad(long arrivals, long tokens, int inFlight, int queued) {
+        this(arrivals, tokens, inFlight, queued, 0);
+    }
+}

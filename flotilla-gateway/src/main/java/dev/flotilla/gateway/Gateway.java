@@ -174,7 +174,7 @@ public final class Gateway implements AutoCloseable {
     public Map<String, EndpointLoad> load() {
         Map<String, EndpointLoad> out = new java.util.HashMap<>();
         endpoints.forEach((id, ep) -> out.put(id, new EndpointLoad(ep.arrivals.sum(), ep.tokens.sum(),
-                ep.queue.inServiceCount(), ep.queue.waitingCount())));
+                ep.queue.inServiceCount(), ep.queue.waitingCount(), ep.completed.sum())));
         return out;
     }
 
@@ -336,6 +336,8 @@ public final class Gateway implements AutoCloseable {
         final java.util.concurrent.atomic.LongAdder arrivals = new java.util.concurrent.atomic.LongAdder();
         /** Prompt plus completion tokens of finished requests. */
         final java.util.concurrent.atomic.LongAdder tokens = new java.util.concurrent.atomic.LongAdder();
+        /** Admitted requests that finished, whatever their status (the workers' observed throughput). */
+        final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
         /** When the cold-start listener was last told about this endpoint, epoch ms. */
         final AtomicLong lastColdCue = new AtomicLong(Long.MIN_VALUE / 2);
         volatile Router router;
@@ -784,6 +786,9 @@ public final class Gateway implements AutoCloseable {
             }
             limiter.reconcile(caller.tenantId(), reservedTokens, promptTokens + completionTokens, now);
             ep.tokens.add(promptTokens + completionTokens);
+            if (admitted) {
+                ep.completed.increment();
+            }
             if (servedBy != null) {
                 try {
                     usageSink.record(new Usage(caller.tenantId(), endpointId, servedBy, promptTokens, completionTokens,

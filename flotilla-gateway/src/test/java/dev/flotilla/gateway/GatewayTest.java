@@ -331,6 +331,7 @@ class GatewayTest {
         assertThat(after.inFlight()).isZero();
         assertThat(after.queued()).isZero();
         assertThat(after.tokens() - before.tokens()).as("prompt and completion tokens of both").isGreaterThan(23);
+        assertThat(after.completed() - before.completed()).isEqualTo(2);
     }
 
     @Test

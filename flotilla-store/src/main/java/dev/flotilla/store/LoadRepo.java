@@ -14,7 +14,7 @@ import java.util.List;
 public final class LoadRepo {
     /** One replica's interval for one endpoint. */
     public record Sample(long id, long endpointId, String replica, Instant at, Duration interval, long arrivals,
-            long tokens, int inFlight, int queued) {}
+            long tokens, int inFlight, int queued, long completed) {}
 
     /** Arrivals per minute, for warming a forecaster after a restart or a lease hand-over. */
     public record Minute(Instant start, long arrivals, long tokens) {}
@@ -26,18 +26,19 @@ public final class LoadRepo {
     public void insert(Connection c, List<Sample> samples) throws SQLException {
         for (Sample s : samples) {
             Sql.update(c, "INSERT INTO endpoint_load (endpoint_id, replica, at, interval_ms, arrivals, tokens, in_flight,"
-                            + " queued) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM endpoints WHERE id = ?",
+                            + " queued, completed) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM endpoints WHERE id = ?",
                     s.replica(), s.at().toEpochMilli(), s.interval().toMillis(), s.arrivals(), s.tokens(),
-                    s.inFlight(), s.queued(), s.endpointId());
+                    s.inFlight(), s.queued(), s.completed(), s.endpointId());
         }
     }
 
     /** Rows written after row {@code afterId}, oldest first, at most {@code limit}. */
     public List<Sample> after(Connection c, long afterId, int limit) throws SQLException {
-        return Sql.list(c, "SELECT id, endpoint_id, replica, at, interval_ms, arrivals, tokens, in_flight, queued"
+        return Sql.list(c, "SELECT id, endpoint_id, replica, at, interval_ms, arrivals, tokens, in_flight, queued, completed"
                         + " FROM endpoint_load WHERE id > ? ORDER BY id LIMIT " + limit,
                 rs -> new Sample(rs.getLong(1), rs.getLong(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
-                        Duration.ofMillis(rs.getLong(5)), rs.getLong(6), rs.getLong(7), rs.getInt(8), rs.getInt(9)),
+                        Duration.ofMillis(rs.getLong(5)), rs.getLong(6), rs.getLong(7), rs.getInt(8), rs.getInt(9),
+                        rs.getLong(10)),
                 afterId);
     }
 

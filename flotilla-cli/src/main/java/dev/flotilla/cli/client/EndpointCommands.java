@@ -233,10 +233,13 @@ final class EndpointCommands {
                 Fmt.text(d.path("policy")), Fmt.text(d.path("mode")),
                 d.path("advisory").asBoolean() ? ", advisory: not acted on" : "",
                 Fmt.text(d.path("desired_workers")), Fmt.text(d.path("desired_cold")));
+        JsonNode observed = in.path("observed_rps");
         out.printf("  load: %s req/s over the stable window, %s req/s over the panic window, %s queued;"
-                        + " %s active worker(s) at %s req/s each%n", Fmt.num(in.path("stable_rate"), 1),
+                        + " %s active worker(s) at %s req/s each (%s)%n", Fmt.num(in.path("stable_rate"), 1),
                 Fmt.num(in.path("panic_rate"), 1), Fmt.text(in.path("queued")), Fmt.text(in.path("active_workers")),
-                Fmt.num(in.path("per_worker_rps"), 1));
+                Fmt.num(in.path("per_worker_rps"), 1), observed.isNumber()
+                        ? "observed under a standing queue; benchmark " + Fmt.num(in.path("benchmark_rps"), 1)
+                        : "benchmark");
         JsonNode f = d.path("forecast");
         if (!f.isMissingNode() && !f.isNull()) {
             out.printf("  forecast over the next %s s (lead time %s s): mean %s, peak %s, p90 %s req/s%n",

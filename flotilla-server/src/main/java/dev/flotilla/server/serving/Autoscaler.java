@@ -51,7 +51,11 @@ import org.slf4j.LoggerFactory;
  * relative to the workers there are, and with only the ready ones counted, a policy holding its
  * count during a cold start would cancel the worker it had just asked for (the simulator, which
  * has no such race, passes the ready ones). One worker's capacity is the mean benchmarked
- * {@code requests_per_s} of the ready workers, else the last measured value, else {@link #UNMEASURED_RPS}. The lead time the predictive policy plans
+ * {@code requests_per_s} of the ready workers, else the last measured value, else {@link #UNMEASURED_RPS};
+ * but the benchmark uses short prompts, and a workload of long ones is served several times more
+ * slowly (the Azure code trace's 2,000-token prompts: 5 req/s on a worker benchmarked at 25), so
+ * while a queue stands for {@link #SATURATION} the workers' observed completions per ready worker
+ * and second replace it when lower, for {@link #OBSERVED_TTL} after the last such observation. The lead time the predictive policy plans
  * with is learnt from the endpoint's workers' measured start-to-ready times ({@link
  * LeadTimeEstimator}, keyed by model). A predictive policy's forecaster is warmed from the stored
  * per-minute arrivals when the autoscaler first sees the endpoint, so a restart or a lease
@@ -69,6 +73,10 @@ public final class Autoscaler {
     /** How much load history warms a forecaster and is kept in {@code endpoint_load}. */
     static final Duration RETENTION = Duration.ofDays(8);
     private static final int BATCH = 5_000;
+    /** How long a queue must stand before the completions measure what a worker really serves. */
+    static final Duration SATURATION = Duration.ofSeconds(30);
+    /** How long an observed capacity stands without a new saturation to confirm it. */
+    static final Duration OBSERVED_TTL = Duration.ofMinutes(10);
 
     /** One endpoint's decision in a pass, and whether it changed the desired count. */
     public record Outcome(long endpointId, String endpoint, Decision decision, boolean acted) {}
@@ -111,6 +119,12 @@ public final class Autoscaler {
         final Set<Long> observed = new HashSet<>();
         Instant lastSample;
         double lastRps;
+        /** Since when a queue has stood with a worker ready (null: not now), and what it saw since. */
+        Instant saturatedSince;
+        long saturatedCompleted;
+        double saturatedWorkerSeconds;
+        double observedRps;
+        Instant observedAt;
 
         State(String policyName, ScalingPolicy policy, LoadHistory history) {
             this.policyName = policyName;
@@ -267,9 +281,11 @@ public final class Autoscaler {
         }
         long arrivals = 0;
         long tokens = 0;
+        long completed = 0;
         for (LoadRepo.Sample s : rows) {
             arrivals += s.arrivals();
             tokens += s.tokens();
+            completed += s.completed();
             st.replicas.put(s.replica(), new Carried(s.inFlight(), s.queued(), now));
         }
         Instant silentSince = now.minus(interval.multipliedBy(REPLICA_SILENCE));
@@ -285,6 +301,7 @@ public final class Autoscaler {
         st.history.add(new LoadSample(now, arrivals, span, inFlight, queued, tokens));
 
         int active = 0;
+        int ready = 0;
         double rps = 0;
         int measured = 0;
         for (Worker w : live) {
@@ -292,6 +309,7 @@ public final class Autoscaler {
                 active++;
             }
             if (w.state() == WorkerRepo.State.READY) {
+                ready++;
                 if (w.requestsPerSecond() > 0) {
                     rps += w.requestsPerSecond();
                     measured++;
@@ -305,7 +323,11 @@ public final class Autoscaler {
         if (measured > 0) {
             st.lastRps = rps / measured;
         }
-        double perWorkerRps = st.lastRps > 0 ? st.lastRps : UNMEASURED_RPS;
+        observeSaturation(st, now, span, completed, queued, ready);
+        double benchmark = st.lastRps > 0 ? st.lastRps : UNMEASURED_RPS;
+        boolean observed = st.observedAt != null && Duration.between(st.observedAt, now).compareTo(OBSERVED_TTL) < 0
+                && (st.lastRps <= 0 || st.observedRps < st.lastRps);
+        double perWorkerRps = observed ? st.observedRps : benchmark;
 
         ScalingSettings settings;
         try {
@@ -330,12 +352,40 @@ public final class Autoscaler {
         }
         Optional<Duration> lead = st.policy instanceof PredictivePolicy ? Optional.of(leadTimes.leadTime(leadKey(e)))
                 : Optional.empty();
-        endpoints.setScaleDecision(c, e.id(), json(d, e, desired, acted, lead));
+        endpoints.setScaleDecision(c, e.id(), json(d, e, desired, acted, lead, benchmark,
+                observed ? Optional.of(st.observedRps) : Optional.empty()));
         return Optional.of(new Outcome(e.id(), e.name(), d, acted));
     }
 
+    /**
+     * Under a standing queue with a worker ready, completions per ready-worker-second are what a
+     * worker really serves for this workload; measured over {@link #SATURATION} at a time.
+     */
+    private static void observeSaturation(State st, Instant now, Duration span, long completed, int queued, int ready) {
+        if (queued == 0 || ready == 0) {
+            st.saturatedSince = null;
+            return;
+        }
+        if (st.saturatedSince == null) {
+            st.saturatedSince = now; // this interval's completions may predate the queue: start after it
+            st.saturatedCompleted = 0;
+            st.saturatedWorkerSeconds = 0;
+            return;
+        }
+        st.saturatedCompleted += completed;
+        st.saturatedWorkerSeconds += ready * (span.toMillis() / 1000.0);
+        if (Duration.between(st.saturatedSince, now).compareTo(SATURATION) >= 0 && st.saturatedWorkerSeconds > 0) {
+            st.observedRps = Math.max(st.saturatedCompleted / st.saturatedWorkerSeconds, 0.01);
+            st.observedAt = now;
+            st.saturatedSince = now;
+            st.saturatedCompleted = 0;
+            st.saturatedWorkerSeconds = 0;
+        }
+    }
+
     /** The decision as {@code flotilla endpoint show} and the API show it. */
-    static String json(Decision d, EndpointRepo.Row e, int desired, boolean acted, Optional<Duration> leadTime) {
+    static String json(Decision d, EndpointRepo.Row e, int desired, boolean acted, Optional<Duration> leadTime,
+            double benchmarkRps, Optional<Double> observedRps) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("at", d.at().toString());
         m.put("policy", e.scaling().policy());
@@ -350,6 +400,8 @@ public final class Autoscaler {
         in.put("panic_rate", round(d.inputs().panicRate()));
         in.put("queued", d.inputs().queued());
         in.put("per_worker_rps", round(d.inputs().perWorkerRps()));
+        in.put("benchmark_rps", round(benchmarkRps));
+        in.put("observed_rps", observedRps.map(Autoscaler::round).orElse(null));
         m.put("inputs", in);
         m.put("forecast", d.forecast().map(f -> {
             Map<String, Object> fm = new LinkedHashMap<>();

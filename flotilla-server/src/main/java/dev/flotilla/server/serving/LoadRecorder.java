@@ -60,10 +60,11 @@ public final class LoadRecorder {
             EndpointLoad before = previous.getOrDefault(e.getKey(), new EndpointLoad(0, 0, 0, 0));
             long arrivals = Math.max(0, now0.arrivals() - before.arrivals());
             long tokens = Math.max(0, now0.tokens() - before.tokens());
-            boolean busy = arrivals > 0 || tokens > 0 || now0.inFlight() > 0 || now0.queued() > 0;
+            long completed = Math.max(0, now0.completed() - before.completed());
+            boolean busy = arrivals > 0 || tokens > 0 || completed > 0 || now0.inFlight() > 0 || now0.queued() > 0;
             if (busy || active.contains(e.getKey())) {
                 rows.add(new LoadRepo.Sample(0, endpointId, replica, now, interval, arrivals, tokens, now0.inFlight(),
-                        now0.queued()));
+                        now0.queued(), completed));
             }
             if (busy) {
                 active.add(e.getKey());

@@ -259,6 +259,36 @@ class AutoscalerTest {
     }
 
     @Test
+    void underAStandingQueueTheObservedThroughputReplacesAHigherBenchmark() {
+        long id = create(", \"policy\": \"reactive\", \"advisory\": true, \"initial_workers\": 1").get("id").asLong();
+        server.reconcile();
+        bringUpCreatingWorkers(); // benchmarked at 10 req/s with short prompts
+        pass();
+        // long prompts: 5 req/s arrive, the worker finishes 2 a second, and a queue of 20 stands
+        long[] counters = {0, 0};
+        LoadRecorder replica = new LoadRecorder(server.market().database(), clock, "replica-b",
+                () -> Map.of(String.valueOf(id), new EndpointLoad(counters[0], 0, 8, 20, counters[1])));
+        JsonNode in = null;
+        for (int i = 0; i < 20; i++) {
+            counters[0] += 10;
+            counters[1] += 4;
+            clock.advance(TICK);
+            replica.record();
+            server.autoscaleNow();
+            in = endpoint().get("decision").get("inputs");
+            if (i < 10) {
+                assertThat(in.get("per_worker_rps").asDouble()).as("the benchmark until the queue stood 30 s")
+                        .isEqualTo(10.0);
+            }
+        }
+        assertThat(in.get("benchmark_rps").asDouble()).isEqualTo(10.0);
+        assertThat(in.get("observed_rps").asDouble()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(in.get("per_worker_rps").asDouble()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.01));
+        // 5 req/s at 70% of 2 req/s per worker: the policy asks for the three the endpoint allows
+        assertThat(endpoint().get("decision").get("desired_workers").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void loadFromEveryReplicaIsSummedAndTheirQueuesCarriedUntilTheyReportAgain() {
         long id = create(", \"policy\": \"reactive\", \"advisory\": true").get("id").asLong();
         pass();
