@@ -48,6 +48,9 @@ public final class PredictivePolicy implements ScalingPolicy {
     private final Forecaster forecaster;
     private final Supplier<Duration> leadTime;
     private final PredictiveSettings cfg;
+    /** Set while the endpoint is idle past inactivity_timeout; then, once it wakes, the stale forecast's end. */
+    private boolean idleStale;
+    private Instant staleUntil = Instant.MIN;
 
     /**
      * @param leadTime asked at every {@link #decide(Instant, LoadHistory, int, double,
@@ -100,8 +103,16 @@ public final class PredictivePolicy implements ScalingPolicy {
         // Without a daily profile the forecast is the recent level and trend; once the endpoint has
         // been idle past inactivity_timeout that level is stale (it decays by the minute, and a
         // one-minute burst would hold a worker for twenty), so only a seasonal forecast may keep or
-        // pre-warm workers for an idle endpoint.
-        boolean stale = !forecaster.seasonal() && history.idleFor(now).compareTo(s.inactivityTimeout()) >= 0;
+        // pre-warm workers for an idle endpoint. It stays stale for a stable window after the
+        // endpoint wakes, or the first request would bring the fleet the old burst needed.
+        boolean idlePast = history.idleFor(now).compareTo(s.inactivityTimeout()) >= 0;
+        if (idlePast) {
+            idleStale = true;
+        } else if (idleStale) {
+            idleStale = false;
+            staleUntil = now.plus(s.stableWindow());
+        }
+        boolean stale = !forecaster.seasonal() && (idlePast || now.isBefore(staleUntil));
         boolean expectsLoad = !stale && f.upperRequests() >= 1;
         int forecastNeed = forecastNeed(f, expectsLoad, perWorkerRps, r.inputs().stableRate(), s);
         int upBound = ReactivePolicy.upBound(currentActive, s);
@@ -114,7 +125,8 @@ public final class PredictivePolicy implements ScalingPolicy {
                 .append("forecast p90 ").append(num(f.upper())).append(" req/s (mean ").append(num(f.mean()))
                 .append(") over the next ").append(dur(leadTime)).append(" lead time");
         if (stale && f.upper() > 0) {
-            forecastText.append(", stale after ").append(dur(history.idleFor(now))).append(" idle without a daily profile,");
+            forecastText.append(idlePast ? ", stale after " + dur(history.idleFor(now)) + " idle" : ", stale until a stable"
+                    + " window after waking").append(" without a daily profile,");
         } else if (!expectsLoad && f.upper() > 0) {
             forecastText.append(", under one request,");
         }

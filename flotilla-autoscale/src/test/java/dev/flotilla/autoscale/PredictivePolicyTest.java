@@ -363,7 +363,7 @@ class PredictivePolicyTest {
             t = t.plus(TICK);
             boolean burst = i < 30;
             history.add(LoadSample.arrivals(t, burst ? 160 : 0, TICK));
-            d = predictive.decide(t, history, active, 40, s);
+            d = predictive.decide(t, history, active, 5, s);
             active = d.desiredActive();
             if (!burst && active == 0) {
                 zeroAt = t;
@@ -374,6 +374,13 @@ class PredictivePolicyTest {
         assertThat(Duration.between(Traffic.DAY0.plus(TICK.multipliedBy(30)), zeroAt)).isLessThan(Duration.ofMinutes(4));
         assertThat(d.mode()).isEqualTo(Mode.SCALE_TO_ZERO);
         assertThat(predictive.forecaster().seasonal()).isFalse();
+
+        // one request wakes it: one worker for it, not the fleet the old burst's level would ask for
+        t = t.plus(TICK);
+        history.add(LoadSample.arrivals(t, 1, TICK));
+        d = predictive.decide(t, history, 0, 5, s);
+        assertThat(d.desiredActive()).as(d.reason()).isEqualTo(1);
+        assertThat(d.reason()).contains("stale until a stable window after waking");
     }
 
     @Test
