@@ -116,23 +116,36 @@ final class DemoServing implements AutoCloseable {
         }
     }
 
+    /** The settings an existing endpoint may change (the rest names what it runs, fixed at creation). */
+    private static final java.util.Set<String> UPDATABLE = java.util.Set.of("min_workers", "max_workers", "cold_workers",
+            "max_queue_ms", "inactivity_timeout_s", "routing", "policy", "advisory", "min_load", "target_util",
+            "cold_mult", "target_queue_ms");
+
     /**
-     * Creates the endpoint unless it exists. An existing one keeps its count: its policy owns it
-     * (after a restart the LLM endpoint may be at zero until the first request wakes it).
+     * Creates the endpoint unless it exists; an existing one (a data directory from an earlier
+     * run or version) gets the demo's current scaling settings but keeps its count: its policy
+     * owns it (after a restart the LLM endpoint may be at zero until the first request wakes it).
      */
+    @SuppressWarnings("unchecked")
     private void ensureEndpoint(String name, String spec) {
+        Map<String, Object> wanted;
+        try {
+            wanted = JSON.readValue(spec, Map.class);
+        } catch (JsonProcessingException bad) {
+            throw new IllegalStateException("the demo's endpoint spec is not JSON", bad);
+        }
         try {
             api.get("/api/v1/endpoints/" + name, Map.of());
         } catch (CliException e) {
             if (e.exitCode() != CliException.NOT_FOUND) {
                 throw e;
             }
-            try {
-                api.post("/api/v1/endpoints", JSON.readValue(spec, Map.class));
-            } catch (JsonProcessingException bad) {
-                throw new IllegalStateException("the demo's endpoint spec is not JSON", bad);
-            }
+            api.post("/api/v1/endpoints", wanted);
+            return;
         }
+        Map<String, Object> settings = new java.util.LinkedHashMap<>(wanted);
+        settings.keySet().retainAll(UPDATABLE);
+        api.patch("/api/v1/endpoints/" + name, settings);
     }
 
     /**

@@ -64,7 +64,7 @@ public final class ApiClient implements AutoCloseable {
         return send(HttpMethod.POST, path, Map.of(), Optional.empty());
     }
 
-    JsonNode patch(String path, Object body) {
+    public JsonNode patch(String path, Object body) {
         return send(HttpMethod.PATCH, path, Map.of(), Optional.of(body));
     }
 
