@@ -145,7 +145,8 @@ public final class Gateway implements AutoCloseable {
                             .setKeepAlive(true)
                             .setConnectTimeout((int) config.connectTimeout().toMillis()),
                     new PoolOptions().setHttp1MaxSize(1024));
-            return vertx.createHttpServer().requestHandler(router(client)).listen(listenPort).onSuccess(s -> server = s);
+            return vertx.createHttpServer().requestHandler(router(client)).listen(listenPort, config.host())
+                    .onSuccess(s -> server = s);
         }
     }
 

@@ -115,7 +115,7 @@ public final class FlotillaServer implements AutoCloseable {
         this.gateway = config.gatewayPort() < 0 ? Optional.empty() : Optional.of(Gateway.start(
                 GatewayConfig.defaults().withPort(config.gatewayPort()).withRateLimits(
                         RateLimit.perMinute(config.requestsPerMinute(), config.tokensPerMinute()), Map.of())
-                        .withRegion(config.gatewayRegion()),
+                        .withRegion(config.gatewayRegion()).withHost(config.httpHost()),
                 tenantKeys, directory, usage, keys,
                 InstantSource.system()));
         this.loadRecorder = gateway.map(g -> new LoadRecorder(db, clock, replica, g::load));

@@ -359,6 +359,32 @@ class ServingTest {
     }
 
     @Test
+    void theGatewayListensOnlyWhereTheApiDoes() throws Exception {
+        // http.host is 127.0.0.1 by default: the gateway must not answer on the machine's other addresses
+        java.util.Optional<java.net.InetAddress> other = java.net.NetworkInterface.networkInterfaces()
+                .filter(i -> {
+                    try {
+                        return i.isUp() && !i.isLoopback();
+                    } catch (java.net.SocketException e) {
+                        return false;
+                    }
+                })
+                .flatMap(java.net.NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress())
+                .findFirst();
+        org.junit.jupiter.api.Assumptions.assumeTrue(other.isPresent(), "no non-loopback IPv4 address on this machine");
+        int port = java.net.URI.create(server.openAiUrl().orElseThrow()).getPort();
+        try (java.net.Socket loopback = new java.net.Socket("127.0.0.1", port)) {
+            assertThat(loopback.isConnected()).isTrue();
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(other.get(), port), 2000);
+            }
+        }).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     void deletingAnEndpointStopsItsWorkersAndReleasesTheirRentals() {
         createEndpoint("llama", "on-demand");
         scale("llama", 2);
