@@ -361,6 +361,24 @@ public final class MarketService {
     }
 
     public Rental rent(long tenantId, RentRequest req) {
+        return rent(tenantId, req, (c, r) -> null).rental();
+    }
+
+    /** Work done in the rental's own transaction, so that both land or neither does. */
+    @FunctionalInterface
+    public interface WithRental<T> {
+        T apply(java.sql.Connection c, Rental rental) throws java.sql.SQLException;
+    }
+
+    /** A rental and what {@link WithRental} made of it. */
+    public record Rented<T>(Rental rental, T result) {}
+
+    /**
+     * Rents, then runs {@code alsoInTransaction} in the same transaction: the serving reconciler
+     * inserts the worker there, so that a crash cannot leave a rental without its worker.
+     */
+    public <T> Rented<T> rent(long tenantId, RentRequest req, WithRental<T> alsoInTransaction) {
+        requireNonNull(alsoInTransaction, "alsoInTransaction is null");
         long machineId = Offer.machineIdOf(req.offerId());
         int size = Offer.numGpusOf(req.offerId());
         if (req.type() == RentalType.BID && req.bid().isEmpty()) {
@@ -378,7 +396,7 @@ public final class MarketService {
         req.reservedDays().ifPresent(d -> requireRange("reserved_days", d, 1, 365));
         req.bid().ifPresent(b -> requireMoney("bid", b, true));
         Instant now = clock.instant();
-        Rental created = db.inTransaction(c -> {
+        Rented<T> created = db.inTransaction(c -> {
             principals.lockForUpdate(c, tenantId).orElseThrow(() -> FlotillaException.notFound("tenant", tenantId));
             Machine m = machines.lock(c, machineId).orElseThrow(() -> offerNotFound(req.offerId()));
             if (!SliceAllocator.isValidSize(m.numGpus(), m.minGpus(), size)) {
@@ -447,7 +465,8 @@ public final class MarketService {
             }
             events.add(c, id, tenantId, now, "created", req.type().wireName() + " rental of " + size + " GPU(s) on machine "
                     + machineId + " at " + rate + "/h" + (a.preempted().isEmpty() ? "" : ", preempting " + a.preempted()));
-            return rentals.find(c, id).orElseThrow();
+            Rental rental = rentals.find(c, id).orElseThrow();
+            return new Rented<>(rental, alsoInTransaction.apply(c, rental));
         });
         rentalsCreated.increment();
         offers.invalidate();

@@ -48,8 +48,7 @@ import org.slf4j.LoggerFactory;
  * in the way of the desired count is written to the endpoint's scale note, shown by
  * {@code flotilla endpoint show}.
  *
- * <p>Known gap: a crash between renting and inserting the worker leaves a rental without a
- * worker; the tenant sees it in {@code flotilla show rentals}.
+ * <p>A worker's row is inserted in its rental's transaction, so a crash leaves both or neither.
  */
 public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -396,25 +395,19 @@ public final class Reconciler {
     }
 
     private Worker start(EndpointRepo.Row e, Placement.Choice choice, Optional<Long> replaces) {
-        Rental r = market.rent(e.tenantId(), new MarketService.RentRequest(choice.offer().id(), choice.type(), choice.bid(),
-                java.util.OptionalInt.empty(), java.util.OptionalInt.empty()));
         Instant now = clock.instant();
-        String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
-                .mapToObj(Integer::toString).collect(Collectors.joining(","));
-        try {
-            return db.inTransaction(c -> {
-                long id = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(),
-                        choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
-                        r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
-                                + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
-                                + r.pricePerHour() + "/h)" + replaces.map(old -> " to replace worker " + old).orElse("")
-                                + "; waiting for the agent", now, replaces);
-                return workers.find(c, id).orElseThrow();
-            });
-        } catch (RuntimeException ex) {
-            // the worker row did not land (e.g. the endpoint was deleted meanwhile): give the rental back
-            market.destroy(e.tenantId(), r.id());
-            throw ex;
-        }
+        // The worker row lands in the rental's own transaction: a crash cannot leave one without the other.
+        return market.rent(e.tenantId(), new MarketService.RentRequest(choice.offer().id(), choice.type(), choice.bid(),
+                java.util.OptionalInt.empty(), java.util.OptionalInt.empty()), (c, r) -> {
+                    String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
+                            .mapToObj(Integer::toString).collect(Collectors.joining(","));
+                    long id = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(),
+                            choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
+                            r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
+                                    + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
+                                    + r.pricePerHour() + "/h)" + replaces.map(old -> " to replace worker " + old).orElse("")
+                                    + "; waiting for the agent", now, replaces);
+                    return workers.find(c, id).orElseThrow();
+                }).result();
     }
 }

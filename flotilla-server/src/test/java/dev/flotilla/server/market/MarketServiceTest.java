@@ -81,6 +81,23 @@ class MarketServiceTest {
     }
 
     @Test
+    void workDoneInTheRentalsTransactionLandsWithItOrNotAtAll() {
+        Principal t = f.tenant("alice", 100);
+        Machine m = f.machine("RTX_4090", 1, 0.40, 0.15);
+        long offer = Offer.offerId(m.id(), 1);
+        // a failure after the rental row (the reconciler's worker insert) rolls the rental back
+        assertThatThrownBy(() -> market.rent(t.id(), onDemand(offer), (c, r) -> {
+            throw new java.sql.SQLException("the worker's endpoint was deleted meanwhile");
+        })).hasMessageContaining("deleted meanwhile");
+        assertThat(rentalCount(t.id())).isZero();
+        assertThat(ledgerTotal()).isZero();
+        // and the slice is still free: the same offer rents
+        MarketService.Rented<Long> ok = market.rent(t.id(), onDemand(offer), (c, r) -> r.id() * 10);
+        assertThat(ok.result()).isEqualTo(ok.rental().id() * 10);
+        assertThat(rentalCount(t.id())).isEqualTo(1);
+    }
+
+    @Test
     void meteringTwiceAtTheSameInstantChargesOnce() {
         Principal t = f.tenant("alice", 100);
         Machine m = f.machine("RTX_4090", 1, 0.36, 0.15);
