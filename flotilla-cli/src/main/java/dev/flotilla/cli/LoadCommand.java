@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.flotilla.cli.client.CliException;
+import dev.flotilla.cli.client.ConnectionOptions;
 import dev.flotilla.cli.client.CredentialsFile;
 import dev.flotilla.cli.client.ClientEnvironment;
 import dev.flotilla.core.FlotillaException;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -310,21 +310,9 @@ public final class LoadCommand implements Callable<Integer> {
 
     /** An absolute http(s) URL; one without a path gets {@code /v1}, where the gateway serves the OpenAI API. */
     static URI baseUrl(String text) {
-        String s = text.strip();
-        while (s.endsWith("/")) {
-            s = s.substring(0, s.length() - 1);
-        }
-        try {
-            URI uri = new URI(s);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null && uri.getQuery() == null
-                    && uri.getFragment() == null) {
-                return uri.getPath() == null || uri.getPath().isEmpty() ? new URI(s + "/v1") : uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below with the accepted form
-        }
-        throw usage("--base-url must look like " + DEFAULT_BASE_URL + ", got '" + text + "'");
+        URI uri = ConnectionOptions.httpUrl(text)
+                .orElseThrow(() -> usage("--base-url must look like " + DEFAULT_BASE_URL + ", got '" + text + "'"));
+        return uri.getPath() == null || uri.getPath().isEmpty() ? URI.create(uri + "/v1") : uri;
     }
 
     /** {@code localhost} or a literal address in 127.0.0.0/8 or {@code ::1}; names are not resolved (that could be anywhere). */

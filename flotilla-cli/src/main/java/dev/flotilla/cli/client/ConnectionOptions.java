@@ -95,7 +95,16 @@ public final class ConnectionOptions {
 
     /** An absolute http(s) URL without a trailing slash. */
     static String checkUrl(String u) {
-        String s = u.strip();
+        return httpUrl(u).map(URI::toString).orElseThrow(() -> new CliException(CliException.USAGE, "invalid_url",
+                "server URL must look like " + DEFAULT_URL + ", got '" + u + "'"));
+    }
+
+    /**
+     * {@code text} as an absolute http(s) URL without a query, a fragment or trailing slashes;
+     * empty when it is not one (each caller names its option in the error).
+     */
+    public static Optional<URI> httpUrl(String text) {
+        String s = text.strip();
         while (s.endsWith("/")) {
             s = s.substring(0, s.length() - 1);
         }
@@ -104,11 +113,11 @@ public final class ConnectionOptions {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null && uri.getQuery() == null
                     && uri.getFragment() == null) {
-                return s;
+                return Optional.of(uri);
             }
         } catch (URISyntaxException e) {
-            // reported below with the accepted form
+            // not a URL: empty, reported by the caller with the accepted form
         }
-        throw new CliException(CliException.USAGE, "invalid_url", "server URL must look like " + DEFAULT_URL + ", got '" + u + "'");
+        return Optional.empty();
     }
 }
