@@ -39,6 +39,20 @@ public final class WorkerRepo {
         }
     }
 
+    /**
+     * A worker's mark in the cold pool (column {@code cold}, shown as-is by the API): none, drained
+     * to be parked, parked (its rental stopped), resumed by a new worker, or dropped (released).
+     */
+    public static final class Cold {
+        public static final String NONE = "";
+        public static final String PARKING = "parking";
+        public static final String PARKED = "parked";
+        public static final String RESUMED = "resumed";
+        public static final String DROPPED = "dropped";
+
+        private Cold() {}
+    }
+
     /** Load as the worker's agent last reported it. */
     public record Load(int inFlight, int waiting, double kvUse, double tokensPerSecond) {
         public static final Load NONE = new Load(0, 0, 0, 0);

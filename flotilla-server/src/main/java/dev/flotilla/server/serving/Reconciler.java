@@ -164,7 +164,7 @@ public final class Reconciler {
                     note = g.note();
                 }
             } else if (missing < 0) {
-                long parking = s.live().stream().filter(w -> w.state() == State.DRAINING && w.cold().equals("parking")
+                long parking = s.live().stream().filter(w -> w.state() == State.DRAINING && w.cold().equals(WorkerRepo.Cold.PARKING)
                         && w.endpointId().filter(id -> id == e.id()).isPresent()).count();
                 int cold = parked.size() + (int) parking;
                 for (Worker v : ScaleDown.victims(counted, -missing)) {
@@ -174,7 +174,7 @@ public final class Reconciler {
                     if (serving.transition(v.id(), ACTIVE, State.DRAINING, "scaled down to " + e.desiredWorkers()
                             + " worker(s)" + (keep ? "; kept cold (" + (cold + 1) + " of " + coldWanted(e)
                             + "): its rental is stopped, not released, once it has drained" : ""),
-                            keep ? Optional.of("parking") : Optional.empty())) {
+                            keep ? Optional.of(WorkerRepo.Cold.PARKING) : Optional.empty())) {
                         drained++;
                         if (keep) {
                             cold++;
@@ -229,21 +229,26 @@ public final class Reconciler {
                 continue;
             }
             Instant now = clock.instant();
-            String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
-                    .mapToObj(Integer::toString).collect(Collectors.joining(","));
             long id = db.inTransaction(c -> {
-                long n = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(), p.gpuModelId(), gpus,
+                long n = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(), p.gpuModelId(), gpuIndexes(r),
                         p.country(), p.interruptible(), r.pricePerHour().micros(), "resumed cold worker " + p.id()
                                 + ": rental " + r.id() + " started again at " + r.pricePerHour() + "/h; its benchmark"
                                 + " (capacity " + p.capacity() + ") is reused; waiting for the agent", now);
                 workers.setResumedFrom(c, n, p.id());
-                workers.setCold(c, p.id(), "resumed");
+                workers.setCold(c, p.id(), WorkerRepo.Cold.RESUMED);
                 return n;
             });
             LOG.info("endpoint {}: worker {} resumes cold worker {} on rental {}", e.name(), id, p.id(), r.id());
             resumed++;
         }
         return resumed;
+    }
+
+    /** The rental's GPU indexes as the worker row keeps them, e.g. {@code 0,1}. */
+    private static String gpuIndexes(Rental r) {
+        int first = r.firstGpu().orElse(0);
+        return java.util.stream.IntStream.range(first, first + r.numGpus()).mapToObj(Integer::toString)
+                .collect(Collectors.joining(","));
     }
 
     /**
@@ -257,7 +262,7 @@ public final class Reconciler {
     /** Releases a parked worker's rental: the cold pool no longer holds it. */
     private void drop(Worker p, String why) {
         db.inTransaction(c -> {
-            workers.setCold(c, p.id(), "dropped");
+            workers.setCold(c, p.id(), WorkerRepo.Cold.DROPPED);
             return null;
         });
         LOG.info("cold worker {} of {} dropped: {}", p.id(), p.endpointName(), why);
@@ -399,10 +404,8 @@ public final class Reconciler {
         // The worker row lands in the rental's own transaction: a crash cannot leave one without the other.
         return market.rent(e.tenantId(), new MarketService.RentRequest(choice.offer().id(), choice.type(), choice.bid(),
                 java.util.OptionalInt.empty(), java.util.OptionalInt.empty()), (c, r) -> {
-                    String gpus = java.util.stream.IntStream.range(r.firstGpu().orElse(0), r.firstGpu().orElse(0) + r.numGpus())
-                            .mapToObj(Integer::toString).collect(Collectors.joining(","));
                     long id = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(),
-                            choice.offer().gpuModelId(), gpus, choice.offer().country(), choice.type() == RentalType.BID,
+                            choice.offer().gpuModelId(), gpuIndexes(r), choice.offer().country(), choice.type() == RentalType.BID,
                             r.pricePerHour().micros(), "rented " + r.numGpus() + "x " + choice.offer().gpuName() + " on machine "
                                     + r.machineId() + " (" + choice.type().wireName() + " rental " + r.id() + " at "
                                     + r.pricePerHour() + "/h)" + replaces.map(old -> " to replace worker " + old).orElse("")

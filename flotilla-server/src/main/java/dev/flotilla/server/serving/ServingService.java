@@ -250,7 +250,7 @@ public final class ServingService {
      * be kept cold has its rental stopped instead (storage billed, GPUs freed) and becomes parked.
      */
     void release(Worker w) {
-        if (w.cold().equals("parking") && w.state() == State.STOPPED && park(w)) {
+        if (w.cold().equals(WorkerRepo.Cold.PARKING) && w.state() == State.STOPPED && park(w)) {
             return;
         }
         try {
@@ -269,13 +269,13 @@ public final class ServingService {
             LOG.info("worker {} of {} not kept cold: rental {} could not be stopped ({}); releasing it", w.id(),
                     w.endpointName(), w.rentalId(), e.getMessage());
             db.inTransaction(c -> {
-                workers.setCold(c, w.id(), "dropped");
+                workers.setCold(c, w.id(), WorkerRepo.Cold.DROPPED);
                 return null;
             });
             return false;
         }
         db.inTransaction(c -> {
-            workers.setCold(c, w.id(), "parked");
+            workers.setCold(c, w.id(), WorkerRepo.Cold.PARKED);
             workers.appendLog(c, w.id(), List.of("parked cold: rental " + w.rentalId() + " stopped (storage billed only),"
                     + " kept for a faster resume"), clock.instant(), 200);
             return null;
