@@ -85,9 +85,4 @@ public record Decision(
     public static Decision of(Instant at, int desiredActive, int desiredCold, Mode mode, String reason, Inputs inputs) {
         return new Decision(at, desiredActive, desiredCold, mode, reason, inputs, Optional.empty());
     }
-
-    /** Whether acting on this decision would change the active workers. */
-    public boolean changesActive() {
-        return desiredActive != inputs.currentActive();
-    }
 }

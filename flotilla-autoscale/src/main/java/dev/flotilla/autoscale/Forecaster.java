@@ -147,11 +147,6 @@ public final class Forecaster {
         return firstStep != NONE && (lastStep - firstStep + 1) * stepMs >= ForecastSettings.DAY.toMillis();
     }
 
-    /** The daily profile, requests/s per step of the day from midnight UTC; 0 where never seen. */
-    public double[] profile() {
-        return profile.clone();
-    }
-
     /** Relative forecast errors currently in the window. */
     public int errorSamples() {
         return errorSize;

@@ -111,9 +111,8 @@ public final class ReactivePolicy implements ScalingPolicy {
 
         double util = s.targetUtil();
         double throughput = currentActive * perWorkerRps;
-        double wait = queued == 0 ? 0 : throughput > 0 ? queued / throughput : Double.POSITIVE_INFINITY;
-        double queueRate = wait > seconds(s.targetQueueTime())
-                ? queued / Math.max(seconds(s.targetQueueTime()), seconds(drainTime)) : 0;
+        double wait = queueWait(in);
+        double queueRate = queueRate(in, s, drainTime);
 
         double targetCapacity = throughput * util;
         boolean burst = panicRate > 0 && panicRate >= s.panicThreshold() * targetCapacity;
@@ -128,11 +127,9 @@ public final class ReactivePolicy implements ScalingPolicy {
             panicPeak = 0;
         }
 
-        double stableDemand = Math.max(stableRate, s.minLoad());
-        int stableNeed = Capacity.workersFor(stableDemand + queueRate, perWorkerRps, util);
+        int stableNeed = stableNeed(in, s, 1, drainTime);
         // Recorded in panic too, so the stabilisation window is whole when panic ends.
-        int slackNeed = Capacity.workersFor(
-                stableDemand + queueRate, perWorkerRps, util * (1 - SCALE_DOWN_TOLERANCE));
+        int slackNeed = stableNeed(in, s, 1 - SCALE_DOWN_TOLERANCE, drainTime);
         int heldNeed = recordNeed(now, slackNeed, s.stableWindow());
         int upBound = upBound(currentActive, s);
 
@@ -249,13 +246,23 @@ public final class ReactivePolicy implements ScalingPolicy {
      * (the class formula). The predictive policy's floor.
      */
     static int stableNeed(Inputs in, ScalingSettings s, double utilScale, Duration drainTime) {
-        double throughput = in.currentActive() * in.perWorkerRps();
-        int queued = in.queued();
-        double wait = queued == 0 ? 0 : throughput > 0 ? queued / throughput : Double.POSITIVE_INFINITY;
-        double queueRate = wait > seconds(s.targetQueueTime())
-                ? queued / Math.max(seconds(s.targetQueueTime()), seconds(drainTime)) : 0;
-        return Capacity.workersFor(Math.max(in.stableRate(), s.minLoad()) + queueRate, in.perWorkerRps(),
-                s.targetUtil() * utilScale);
+        return Capacity.workersFor(Math.max(in.stableRate(), s.minLoad()) + queueRate(in, s, drainTime),
+                in.perWorkerRps(), s.targetUtil() * utilScale);
+    }
+
+    /** Seconds the queued requests would wait at the active workers' throughput; infinite with none. */
+    private static double queueWait(Inputs in) {
+        double throughput = in.currentCapacity();
+        return in.queued() == 0 ? 0 : throughput > 0 ? in.queued() / throughput : Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * The rate that drains a backlog waiting longer than {@code target_queue_time} within
+     * {@code max(target_queue_time, drainTime)}, on top of the arrivals; 0 for a shorter wait.
+     */
+    private static double queueRate(Inputs in, ScalingSettings s, Duration drainTime) {
+        return queueWait(in) > seconds(s.targetQueueTime())
+                ? in.queued() / Math.max(seconds(s.targetQueueTime()), seconds(drainTime)) : 0;
     }
 
     /**

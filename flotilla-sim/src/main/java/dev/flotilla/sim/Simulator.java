@@ -168,9 +168,11 @@ public final class Simulator {
         long rebalanced = 0;
         long lastEvent = 0;
 
-        if (scaler.initialWorkers(requests, capacityRps) > 0) {
-            // provisioned ahead on the same kind of capacity the policies rent, so prices compare
-            for (int i = 0; i < scaler.initialWorkers(requests, capacityRps); i++) {
+        // Provisioned ahead (static peak) on the same kind of capacity the policies rent, so prices
+        // compare. Asked once: a static fleet's size is a pass over the whole trace.
+        int initial = scaler.initialWorkers(requests, capacityRps);
+        if (initial > 0) {
+            for (int i = 0; i < initial; i++) {
                 Worker w = new Worker(nextWorker[0]++, 0, cfg.interruptible(),
                         cfg.interruptible() ? cfg.interruptiblePricePerHour() : cfg.onDemandPricePerHour());
                 w.readyAt = 0;

@@ -35,10 +35,6 @@ final class ServeGenModel {
 
     /** One client's windows, sorted by start. Distribution codes: -1 idle, else a {@link Renewal.Kind} ordinal. */
     record Client(int id, long[] start, long[] length, double[] rate, byte[] kind, double[] shape) {
-        int windows() {
-            return start.length;
-        }
-
         /** Expected arrivals in {@code [from, until)} seconds at {@code scale} times the recorded rates. */
         double expected(double fromS, double untilS, double scale) {
             double sum = 0;
