@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flotilla.agent.host.HostAgent;
 import dev.flotilla.cli.client.ApiClient;
 import dev.flotilla.cli.client.CliException;
 import dev.flotilla.cli.client.ConnectionOptions;
@@ -46,7 +45,6 @@ final class DemoServing implements AutoCloseable {
 
     private final CountDownLatch stop = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
-    private final List<HostAgent> agents = new CopyOnWriteArrayList<>();
     private final ApiClient api;
 
     private DemoServing(String controlPlane, String tenantKey) {
@@ -73,7 +71,6 @@ final class DemoServing implements AutoCloseable {
         try {
             for (DemoAgent a : AGENTS) {
                 AgentCommand command = new AgentCommand(Map.of(), agent -> {
-                    demo.agents.add(agent);
                     listed.countDown();
                     demo.stop.await();
                 });
@@ -163,24 +160,24 @@ final class DemoServing implements AutoCloseable {
         return false;
     }
 
+    /** One read: the endpoint's view carries its live workers. */
     private boolean serving(String endpoint) {
-        int desired = api.get("/api/v1/endpoints/" + endpoint, Map.of()).path("desired_workers").asInt();
-        return desired == 0 || readyWorkers(endpoint) > 0;
+        JsonNode e = api.get("/api/v1/endpoints/" + endpoint, Map.of());
+        return e.path("desired_workers").asInt() == 0 || ready(e.path("workers")) > 0;
     }
 
     int readyWorkers(String endpoint) {
+        return ready(api.get("/api/v1/endpoints/" + endpoint + "/workers", Map.of()).path("workers"));
+    }
+
+    private static int ready(JsonNode workers) {
         int n = 0;
-        for (JsonNode w : api.get("/api/v1/endpoints/" + endpoint + "/workers", Map.of()).path("workers")) {
+        for (JsonNode w : workers) {
             if (w.path("state").asText().equals("ready")) {
                 n++;
             }
         }
         return n;
-    }
-
-    /** The running agents (tests stop their workers' processes through them). */
-    List<HostAgent> agents() {
-        return List.copyOf(agents);
     }
 
     /** Stops the agents, which stop their workers' processes, and waits for them. */

@@ -134,8 +134,9 @@ final class LoadClient implements LoadReplay.Sender, AutoCloseable {
 
     @Override
     public CompletableFuture<LoadOutcome> send(long index, TraceRequest request) {
-        byte[] body = requests.body(index, request);
-        return CompletableFuture.supplyAsync(() -> exchange(body), threads);
+        // The body (up to thousands of random words, then JSON) is built on the request's own thread,
+        // not on the replay's scheduling thread, where it would delay the next send.
+        return CompletableFuture.supplyAsync(() -> exchange(requests.body(index, request)), threads);
     }
 
     private LoadOutcome exchange(byte[] body) {

@@ -173,7 +173,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
             if (selection.isPresent() && selection.get().requests() == 0) {
                 throw usage("--trace " + trace + " has no requests in the selection" + this.selection.days().map(d -> " (--days "
-                        + java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() + ")").orElse(""));
+                        + LoadReport.times(d) + ")").orElse(""));
             }
         }
 
@@ -293,9 +293,9 @@ public final class LoadCommand implements Callable<Integer> {
     /** Base URL and key: option, environment variable, credentials file, default; loopback unless allowed. */
     private LoadClient.Target target() {
         CredentialsFile file = new CredentialsFile(Optional.ofNullable(credentials), environment);
-        String url = first(baseUrl).or(() -> environment.get(BASE_URL_ENV)).or(() -> file.get("openai_base_url"))
+        String url = ConnectionOptions.first(baseUrl, environment.get(BASE_URL_ENV)).or(() -> file.get("openai_base_url"))
                 .orElse(DEFAULT_BASE_URL);
-        Optional<String> key = first(apiKey).or(() -> environment.get(ClientEnvironment.API_KEY)).or(() -> file.get("api_key"));
+        Optional<String> key = ConnectionOptions.first(apiKey, environment.get(ClientEnvironment.API_KEY)).or(() -> file.get("api_key"));
         if (key.isEmpty()) {
             throw new CliException(CliException.AUTH, "no_credentials", "no API key for the gateway: pass --api-key, set "
                     + ClientEnvironment.API_KEY + ", or put api_key in " + file.path() + " (./flotilla demo writes it)");
@@ -329,10 +329,6 @@ public final class LoadCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    private static Optional<String> first(String option) {
-        return option == null || option.isBlank() ? Optional.empty() : Optional.of(option.strip());
     }
 
     /** Runs a step that reads the trace or its options; their errors are bad input, exit 2, naming the option. */

@@ -44,7 +44,7 @@ final class LoadFakeGateway implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger count = new AtomicInteger();
     private volatile IntFunction<Answer> plan = n -> OK;
-    private volatile List<String> models = List.of("m", "llama-3.1-8b", "all-minilm-l6-v2");
+    private final List<String> models = List.of("m", "llama-3.1-8b", "all-minilm-l6-v2");
     private volatile String requiredKey;
 
     LoadFakeGateway() throws IOException {
@@ -55,12 +55,6 @@ final class LoadFakeGateway implements AutoCloseable {
         }
         server.createContext("/v1/models", this::models);
         server.start();
-    }
-
-    /** What {@code GET /v1/models} lists. */
-    LoadFakeGateway serving(String... ids) {
-        this.models = List.of(ids);
-        return this;
     }
 
     /** {@code GET /v1/models} answers 401 to any other key. */

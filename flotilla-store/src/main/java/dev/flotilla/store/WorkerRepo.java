@@ -88,15 +88,10 @@ public final class WorkerRepo {
             + " tokens_per_s, load_in_flight, load_waiting, load_kv_use, load_tokens_per_s, created_at, state_since,"
             + " ready_at, last_report_at, replaces, cold, resumed_from";
 
-    /** Inserts a worker in CREATING with its first event; answers its id. */
-    public long insert(Connection c, long endpointId, String endpointName, long tenantId, long rentalId, long machineId,
-            String gpuModelId, String gpuIndexes, String country, boolean interruptible, long pricePerHourMicros,
-            String reason, Instant now) throws SQLException {
-        return insert(c, endpointId, endpointName, tenantId, rentalId, machineId, gpuModelId, gpuIndexes, country,
-                interruptible, pricePerHourMicros, reason, now, Optional.empty());
-    }
-
-    /** As above, for a worker that replaces {@code replaces} (make before break). */
+    /**
+     * Inserts a worker in CREATING with its first event; answers its id. {@code replaces} names the
+     * worker it replaces (make before break), if any.
+     */
     public long insert(Connection c, long endpointId, String endpointName, long tenantId, long rentalId, long machineId,
             String gpuModelId, String gpuIndexes, String country, boolean interruptible, long pricePerHourMicros,
             String reason, Instant now, Optional<Long> replaces) throws SQLException {
@@ -146,13 +141,13 @@ public final class WorkerRepo {
     public List<Worker> endedWithLiveRental(Connection c) throws SQLException {
         return Sql.list(c, "SELECT " + COLS.replaceAll("(^|, )", "$1w.") + " FROM workers w JOIN rentals r ON r.id = w.rental_id"
                 + " WHERE w.state IN ('stopped', 'failed', 'preempted') AND r.state <> 'ended'"
-                + " AND w.cold NOT IN ('parked', 'resumed')"
+                + " AND w.cold NOT IN ('" + Cold.PARKED + "', '" + Cold.RESUMED + "')"
                 + " ORDER BY w.id", WorkerRepo::map);
     }
 
     /** Parked (cold) workers of every endpoint, oldest first: a stopped rental each, kept for a resume. */
     public List<Worker> parked(Connection c) throws SQLException {
-        return Sql.list(c, "SELECT " + COLS + " FROM workers WHERE cold = 'parked' ORDER BY id", WorkerRepo::map);
+        return Sql.list(c, "SELECT " + COLS + " FROM workers WHERE cold = '" + Cold.PARKED + "' ORDER BY id", WorkerRepo::map);
     }
 
     /** Sets the worker's cold-pool mark ({@code '' | parking | parked | resumed | dropped}). */

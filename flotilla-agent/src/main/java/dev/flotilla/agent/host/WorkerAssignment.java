@@ -88,11 +88,6 @@ public record WorkerAssignment(String id, String endpointId, String endpoint, St
         return key.clone();
     }
 
-    /** The same worker with another desired state (the control plane changes only that). */
-    public WorkerAssignment withDesired(Desired d, String newState) {
-        return new WorkerAssignment(id, endpointId, endpoint, backend, model, gpu, gpus, d, newState, key, knownCapacity);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof WorkerAssignment w && id.equals(w.id) && endpointId.equals(w.endpointId)

@@ -33,11 +33,6 @@ public record WorkerReport(State state, String reason, Optional<String> url, Opt
         public String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
-
-        /** Whether the worker has ended: nothing is reported after this. */
-        public boolean isFinal() {
-            return this == STOPPED || this == FAILED;
-        }
     }
 
     /**

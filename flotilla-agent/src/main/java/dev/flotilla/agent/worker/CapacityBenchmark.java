@@ -113,10 +113,6 @@ public final class CapacityBenchmark {
         this.clock = requireNonNull(clock, "clock is null");
     }
 
-    public BenchmarkConfig config() {
-        return config;
-    }
-
     /**
      * Benchmarks the backend on {@code 127.0.0.1:port}. Blocks (call it off any event loop) for at
      * most about the budget. A failed level, or no level finished within the budget, is a

@@ -36,7 +36,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -88,11 +87,7 @@ public final class WorkerRunner implements AutoCloseable {
         /** Finishing the requests in flight before it stops. */
         DRAINING,
         STOPPED,
-        FAILED;
-
-        public boolean isFinal() {
-            return this == STOPPED || this == FAILED;
-        }
+        FAILED
     }
 
     /** A snapshot of one worker. */
@@ -122,7 +117,6 @@ public final class WorkerRunner implements AutoCloseable {
     private final ThreadFactory threads = Thread.ofVirtual().name("flotilla-worker-", 0)
             .uncaughtExceptionHandler((thread, e) -> LOG.error("uncaught in {}", thread.getName(), e))
             .factory();
-    private final AtomicLong polls = new AtomicLong();
     private final AtomicReference<Optional<String>> lastPollError = new AtomicReference<>(Optional.empty());
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -152,19 +146,6 @@ public final class WorkerRunner implements AutoCloseable {
         return runner;
     }
 
-    public long machineId() {
-        return machineId;
-    }
-
-    public WorkerRunnerConfig config() {
-        return config;
-    }
-
-    /** Polls whose worker list was read. */
-    public long polls() {
-        return polls.get();
-    }
-
     /** Why the last poll could not read the worker list, cleared by the next one that could. */
     public Optional<String> lastPollError() {
         return lastPollError.get();
@@ -191,7 +172,6 @@ public final class WorkerRunner implements AutoCloseable {
             List<WorkerAssignment> listed;
             try {
                 listed = client.workers(machineId);
-                polls.incrementAndGet();
                 if (lastPollError.getAndSet(Optional.empty()).isPresent()) {
                     LOG.info("the workers of machine {} can be read again", machineId);
                 }

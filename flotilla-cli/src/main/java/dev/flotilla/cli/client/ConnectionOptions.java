@@ -86,7 +86,8 @@ public final class ConnectionOptions {
         };
     }
 
-    private static Optional<String> first(String option, Optional<String> env) {
+    /** The option when given (stripped, blank counts as not given), else {@code env}. */
+    public static Optional<String> first(String option, Optional<String> env) {
         if (option != null && !option.isBlank()) {
             return Optional.of(option.strip());
         }

@@ -233,7 +233,7 @@ public final class Reconciler {
                 long n = workers.insert(c, e.id(), e.name(), e.tenantId(), r.id(), r.machineId(), p.gpuModelId(), gpuIndexes(r),
                         p.country(), p.interruptible(), r.pricePerHour().micros(), "resumed cold worker " + p.id()
                                 + ": rental " + r.id() + " started again at " + r.pricePerHour() + "/h; its benchmark"
-                                + " (capacity " + p.capacity() + ") is reused; waiting for the agent", now);
+                                + " (capacity " + p.capacity() + ") is reused; waiting for the agent", now, Optional.empty());
                 workers.setResumedFrom(c, n, p.id());
                 workers.setCold(c, p.id(), WorkerRepo.Cold.RESUMED);
                 return n;
